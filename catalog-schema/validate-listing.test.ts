@@ -1,0 +1,94 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { validateListing } from './validate-listing.ts';
+import { makeListing } from '../test/helpers/listings.ts';
+
+function problemsOf(document: unknown) {
+  const result = validateListing(document);
+  if (result.ok) throw new Error('expected the listing to be invalid');
+  return result.problems;
+}
+
+describe('validateListing', () => {
+  it.each(readdirSync(new URL('./examples/', import.meta.url)).filter((f) => f.endsWith('.json')))(
+    'accepts the example document %s',
+    (file) => {
+      const document = JSON.parse(readFileSync(new URL(`./examples/${file}`, import.meta.url), 'utf8'));
+      expect(validateListing(document)).toMatchObject({ ok: true });
+    },
+  );
+
+  it('names the path of every missing required field', () => {
+    const { title: _t, contact: _c, ...rest } = makeListing({ id: 'dienst' });
+    expect(problemsOf(rest)).toEqual(
+      expect.arrayContaining([
+        { path: '/title', message: 'is required' },
+        { path: '/contact', message: 'is required' },
+      ]),
+    );
+  });
+
+  it('names nested paths and the allowed values of an enum', () => {
+    const listing = makeListing({ id: 'dienst' });
+    const problems = problemsOf({ ...listing, plans: [{ ...listing.plans[0], pricingModel: 'FREE' }] });
+    expect(problems).toEqual([
+      {
+        path: '/plans/0/pricingModel',
+        message: 'must be one of FLAT, PER_CASE, PER_INHABITANT, EFA_COST_SHARE',
+      },
+    ]);
+  });
+
+  it('rejects unknown fields with their path', () => {
+    expect(problemsOf({ ...makeListing({ id: 'dienst' }), price: 3 })).toEqual([
+      { path: '/price', message: 'is not a known field' },
+    ]);
+  });
+
+  it('rejects a wrong type, a bad e-mail address and a non-https link', () => {
+    const listing = makeListing({ id: 'dienst' });
+    const problems = problemsOf({
+      ...listing,
+      efa: 'yes',
+      contact: { name: 'Team', email: 'not-an-address' },
+      documentation: [{ title: 'Handbuch', url: 'http://example.org/handbuch' }],
+    });
+    expect(problems.map((p) => p.path).sort()).toEqual(['/contact/email', '/documentation/0/url', '/efa']);
+    expect(problems.find((p) => p.path === '/efa')?.message).toBe('must be boolean');
+  });
+
+  it('requires the developing Land of an EfA service', () => {
+    expect(problemsOf(makeListing({ id: 'dienst', efa: true }))).toEqual([
+      { path: '/developingLand', message: 'is required' },
+    ]);
+  });
+
+  it('rejects an unknown OZG-ID, LeiKa key, Themenfeld and Lebenslage', () => {
+    const problems = problemsOf(
+      makeListing({
+        id: 'dienst',
+        ozgIds: ['10092', '19999'],
+        leikaKeys: ['99999999999999'],
+        themenfelder: ['raumfahrt'],
+        lebenslagen: ['mondlandung'],
+      }),
+    );
+    expect(problems).toEqual([
+      { path: '/ozgIds/1', message: 'unknown OZG-ID 19999' },
+      { path: '/leikaKeys/0', message: 'unknown LeiKa key 99999999999999' },
+      { path: '/themenfelder/0', message: 'unknown Themenfeld raumfahrt' },
+      { path: '/lebenslagen/0', message: 'unknown Lebenslage mondlandung' },
+    ]);
+  });
+
+  it('rejects duplicate plan ids', () => {
+    const plan = { id: 'standard', name: 'Standard', pricingModel: 'FLAT' as const };
+    expect(problemsOf(makeListing({ id: 'dienst', plans: [plan, { ...plan, name: 'Zweiter' }] }))).toEqual([
+      { path: '/plans/1/id', message: 'duplicate plan id standard' },
+    ]);
+  });
+
+  it('rejects a document that is not an object', () => {
+    expect(problemsOf([1, 2])).toEqual([{ path: '/', message: 'must be object' }]);
+  });
+});

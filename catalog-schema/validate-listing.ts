@@ -1,0 +1,91 @@
+import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import schema from './listing.schema.json' with { type: 'json' };
+import type { Listing } from './generated/listing.ts';
+import { referenceData } from './reference-data.ts';
+
+/** One reason a listing document is invalid: a JSON Pointer to the field and what is wrong with it. */
+export interface ListingProblem {
+  path: string;
+  message: string;
+}
+
+export type ListingValidation = { ok: true; listing: Listing } | { ok: false; problems: ListingProblem[] };
+
+// ajv-formats is CommonJS; under NodeNext its plugin function sits on `default`.
+const addFormats = addFormatsModule.default;
+const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
+addFormats(ajv, ['email', 'uri']);
+const validateShape = ajv.compile<Listing>(schema);
+
+function describe(error: ErrorObject): ListingProblem {
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'required':
+      return { path: `${error.instancePath}/${String(params.missingProperty)}`, message: 'is required' };
+    case 'additionalProperties':
+      return {
+        path: `${error.instancePath}/${String(params.additionalProperty)}`,
+        message: 'is not a known field',
+      };
+    case 'enum':
+      return {
+        path: error.instancePath || '/',
+        message: `must be one of ${(params.allowedValues as unknown[]).map(String).join(', ')}`,
+      };
+    case 'pattern':
+      return { path: error.instancePath, message: `must match the pattern ${String(params.pattern)}` };
+    default:
+      return { path: error.instancePath || '/', message: error.message ?? 'is invalid' };
+  }
+}
+
+/**
+ * Validates a listing document against catalog-schema/listing.schema.json and the reference data
+ * (OZG-IDs, LeiKa keys, Themenfelder, Lebenslagen must exist; plan ids must be unique). Every problem
+ * names the field's JSON Pointer and the reason. Used for push and for harvest alike.
+ */
+export function validateListing(document: unknown): ListingValidation {
+  if (!validateShape(document)) {
+    const problems = (validateShape.errors ?? [])
+      // `if`/`then` failures repeat the nested error that caused them.
+      .filter((e) => e.keyword !== 'if')
+      .map(describe);
+    return { ok: false, problems: dedupe(problems) };
+  }
+  const listing = document;
+  const problems: ListingProblem[] = [];
+  const ref = referenceData();
+  listing.ozgIds?.forEach((id, i) => {
+    if (!ref.ozgLeistungen.has(id)) problems.push({ path: `/ozgIds/${i}`, message: `unknown OZG-ID ${id}` });
+  });
+  listing.leikaKeys?.forEach((key, i) => {
+    if (!ref.leikaLeistungen.has(key))
+      problems.push({ path: `/leikaKeys/${i}`, message: `unknown LeiKa key ${key}` });
+  });
+  listing.themenfelder?.forEach((id, i) => {
+    if (!ref.themenfelder.has(id))
+      problems.push({ path: `/themenfelder/${i}`, message: `unknown Themenfeld ${id}` });
+  });
+  listing.lebenslagen?.forEach((id, i) => {
+    if (!ref.lebenslagen.has(id))
+      problems.push({ path: `/lebenslagen/${i}`, message: `unknown Lebenslage ${id}` });
+  });
+  const planIds = new Set<string>();
+  listing.plans.forEach((plan, i) => {
+    if (planIds.has(plan.id))
+      problems.push({ path: `/plans/${i}/id`, message: `duplicate plan id ${plan.id}` });
+    planIds.add(plan.id);
+  });
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, listing };
+}
+
+function dedupe(problems: ListingProblem[]): ListingProblem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.path}\u0000${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
