@@ -1,0 +1,67 @@
+import type { OrganisationKind, OrganisationRow } from '../database/schema.ts';
+import { UserError } from '../errors.ts';
+import type { GatewayContext } from '../graphql/context.ts';
+import type { Principal, Role } from './principal.ts';
+
+const KIND_OF_ROLE: Record<Role, OrganisationKind> = {
+  authority: 'AUTHORITY',
+  provider: 'PROVIDER',
+  coordinator: 'COORDINATOR',
+};
+
+export interface Actor {
+  principal: Principal;
+  organisation: OrganisationRow;
+}
+
+/**
+ * The one place that decides whether the caller may act in a role: signed in, holding the role, and
+ * acting for a registered organisation of the matching kind. `action` names what was attempted, so
+ * every refusal says what was refused and why.
+ */
+export async function requireRole(context: GatewayContext, role: Role, action: string): Promise<Actor> {
+  const principal = context.principal;
+  if (!principal) {
+    throw new UserError(
+      'UNAUTHENTICATED',
+      `${action} needs a signed-in ${role}; send an access token as "Authorization: Bearer <token>".`,
+    );
+  }
+  if (!principal.roles.includes(role)) {
+    throw new UserError(
+      'FORBIDDEN',
+      `${action} needs the role ${role}; your token has ${principal.roles.length > 0 ? principal.roles.join(', ') : 'no catalogue roles'}.`,
+    );
+  }
+  if (!principal.organisationId) {
+    throw new UserError('FORBIDDEN', `${action} needs an organisation, and your token names none.`);
+  }
+  const organisation = await context.loaders.organisation.load(principal.organisationId);
+  if (!organisation) {
+    throw new UserError(
+      'FORBIDDEN',
+      `Your organisation "${principal.organisationId}" is not registered in the catalogue; a coordinator registers it.`,
+    );
+  }
+  if (organisation.kind !== KIND_OF_ROLE[role]) {
+    throw new UserError(
+      'FORBIDDEN',
+      `${action} needs a ${KIND_OF_ROLE[role]} organisation; "${organisation.id}" is registered as ${organisation.kind}.`,
+    );
+  }
+  return { principal, organisation };
+}
+
+/** Providers change only their own organisation's listings. */
+export function assertOwnService(
+  actor: Actor,
+  service: { id: string; provider_id: string },
+  action: string,
+): void {
+  if (service.provider_id !== actor.organisation.id) {
+    throw new UserError(
+      'FORBIDDEN',
+      `${action}: service ${service.id} belongs to provider "${service.provider_id}", not to "${actor.organisation.id}".`,
+    );
+  }
+}

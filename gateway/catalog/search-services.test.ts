@@ -1,0 +1,296 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeListing, publishAll, registerOrganisation } from '../../test/helpers/listings.ts';
+import { startTestServer, type GraphQLResponse, type TestServer } from '../../test/helpers/test-server.ts';
+
+let t: TestServer;
+
+const SEARCH = `
+  query Search($search: String, $filter: ServiceFilter, $first: Int, $after: String) {
+    services(search: $search, filter: $filter, first: $first, after: $after) {
+      totalCount
+      searchCorrections { term usedInstead }
+      pageInfo { hasNextPage hasPreviousPage endCursor }
+      edges { cursor node { id title } }
+    }
+  }`;
+
+const FACETS = `
+  query Facets($search: String, $filter: ServiceFilter) {
+    services(search: $search, filter: $filter, first: 1) {
+      totalCount
+      facets {
+        themenfeld { value label count }
+        provider { value label count }
+        land { value label count }
+        operatingModel { value count }
+      }
+    }
+  }`;
+
+async function ids(
+  search: string | null,
+  filter: Record<string, unknown> = {},
+  first = 100,
+): Promise<string[]> {
+  const response = await t.graphql(SEARCH, { search, filter, first });
+  expect(response.errors).toBeUndefined();
+  return response.data!.services.edges.map((e: { node: { id: string } }) => e.node.id);
+}
+
+beforeAll(async () => {
+  t = await startTestServer();
+  await registerOrganisation(t.db, 'nordwerk', 'PROVIDER', 'DE-SH');
+  await registerOrganisation(t.db, 'suedwerk', 'PROVIDER', 'DE-BY');
+  await publishAll(t.db, 'nordwerk', [
+    makeListing({
+      id: 'wohngeld-online',
+      title: 'Wohngeld online',
+      summary: 'Anträge auf Wohngeld digital stellen und an die Wohngeldbehörde übermitteln.',
+      ozgIds: ['10092'],
+      efa: true,
+      developingLand: 'DE-SH',
+      availableIn: ['DE-SH', 'DE-HH', 'DE-BY'],
+      schutzbedarf: 'HIGH',
+    }),
+    makeListing({
+      id: 'buergerportal',
+      title: 'Bürgerportal',
+      summary: 'Ein Portal für viele Onlinedienste der Kommune.',
+      description: 'Das Portal bündelt Dienste, unter anderem einen Zugang zum Wohngeld der Kommune.',
+      themenfelder: ['querschnitt'],
+      availableIn: ['DE-SH'],
+    }),
+    makeListing({
+      id: 'hundesteuer',
+      title: 'Hundesteuer anmelden',
+      summary: 'Einen Antrag zur Anmeldung eines Hundes stellen.',
+      ozgIds: ['10160'],
+      operatingModel: 'CONTAINER',
+      availableIn: ['DE-SH', 'DE-NI'],
+    }),
+  ]);
+  await publishAll(t.db, 'suedwerk', [
+    makeListing({
+      id: 'wohngeld-fachverfahren',
+      title: 'Fachverfahren Wohngeld',
+      summary: 'Bearbeitung von Wohngeld in der Wohngeldstelle.',
+      ozgIds: ['10092'],
+      operatingModel: 'HYBRID',
+      availableIn: ['DE-BY'],
+      schutzbedarf: 'VERY_HIGH',
+    }),
+    makeListing({
+      id: 'elterngeld',
+      title: 'Elterngeld beantragen',
+      summary: 'Elterngeld und ElterngeldPlus online beantragen.',
+      ozgIds: ['10000'],
+      efa: true,
+      developingLand: 'DE-BY',
+      availableIn: ['DE-BY', 'DE-BW'],
+    }),
+  ]);
+});
+
+afterAll(() => t?.close());
+
+describe('German full-text search', () => {
+  it('ranks listings with the word in the title above those that mention it in the description', async () => {
+    const found = await ids('wohngeld');
+    expect(found.slice(0, 2).sort()).toEqual(['nordwerk/wohngeld-online', 'suedwerk/wohngeld-fachverfahren']);
+    expect(found).toEqual(expect.arrayContaining(['nordwerk/buergerportal']));
+    expect(found.at(-1)).toBe('nordwerk/buergerportal');
+  });
+
+  it('stems German words: "Anträge" finds "Antrag"', async () => {
+    expect(await ids('Anträge')).toEqual(
+      expect.arrayContaining(['nordwerk/wohngeld-online', 'nordwerk/hundesteuer']),
+    );
+    expect(await ids('Antrag')).toEqual(
+      expect.arrayContaining(['nordwerk/wohngeld-online', 'nordwerk/hundesteuer']),
+    );
+  });
+
+  it('tolerates a typo in a short query and says which word it used instead', async () => {
+    const response = await t.graphql(SEARCH, { search: 'Wohngled' });
+    expect(response.data!.services.searchCorrections).toEqual([
+      { term: 'wohngled', usedInstead: ['wohngeld'] },
+    ]);
+    const found = response.data!.services.edges.map((e: { node: { id: string } }) => e.node.id);
+    expect(found.slice(0, 2).sort()).toEqual(['nordwerk/wohngeld-online', 'suedwerk/wohngeld-fachverfahren']);
+  });
+
+  it('requires every word: a search for two words finds only listings with both', async () => {
+    expect(await ids('Wohngeld Fachverfahren')).toEqual(['suedwerk/wohngeld-fachverfahren']);
+  });
+
+  it('finds nothing for a word that is nowhere and resembles nothing', async () => {
+    const response = await t.graphql(SEARCH, { search: 'Raumfahrtbehörde' });
+    expect(response.data!.services).toMatchObject({ totalCount: 0, edges: [], searchCorrections: [] });
+  });
+
+  it('ignores punctuation and German stop words', async () => {
+    expect((await ids('der, die & das: Elterngeld!')).slice(0, 1)).toEqual(['suedwerk/elterngeld']);
+  });
+});
+
+describe('filters', () => {
+  it.each([
+    ['themenfeld', { themenfeld: ['familie-kind'] }, ['suedwerk/elterngeld']],
+    ['themenfeld from the listing itself', { themenfeld: ['querschnitt'] }, ['nordwerk/buergerportal']],
+    ['lebenslage', { lebenslage: ['tierhaltung'] }, ['nordwerk/hundesteuer']],
+    ['ozgId', { ozgId: ['10092'] }, ['nordwerk/wohngeld-online', 'suedwerk/wohngeld-fachverfahren']],
+    ['provider', { provider: ['suedwerk'] }, ['suedwerk/elterngeld', 'suedwerk/wohngeld-fachverfahren']],
+    ['land', { land: ['DE-NI'] }, ['nordwerk/hundesteuer']],
+    ['efa', { efa: true }, ['nordwerk/wohngeld-online', 'suedwerk/elterngeld']],
+    [
+      'operatingModel',
+      { operatingModel: ['CONTAINER', 'HYBRID'] },
+      ['nordwerk/hundesteuer', 'suedwerk/wohngeld-fachverfahren'],
+    ],
+    [
+      'schutzbedarf (at least)',
+      { schutzbedarf: 'HIGH' },
+      ['nordwerk/wohngeld-online', 'suedwerk/wohngeld-fachverfahren'],
+    ],
+    ['several at once', { land: ['DE-BY'], efa: false }, ['suedwerk/wohngeld-fachverfahren']],
+  ])('filters by %s', async (_name, filter, expected) => {
+    expect((await ids(null, filter)).sort()).toEqual(expected);
+  });
+
+  it('combines a filter with the search', async () => {
+    expect(await ids('wohngeld', { provider: ['nordwerk'] })).toEqual([
+      'nordwerk/wohngeld-online',
+      'nordwerk/buergerportal',
+    ]);
+  });
+});
+
+describe('facets', () => {
+  it('counts each value for the current search', async () => {
+    const response = await t.graphql(FACETS, { search: 'wohngeld' });
+    const { totalCount, facets } = response.data!.services;
+    expect(totalCount).toBe(3);
+    expect(facets.provider).toEqual([
+      { value: 'nordwerk', label: 'Organisation nordwerk', count: 2 },
+      { value: 'suedwerk', label: 'Organisation suedwerk', count: 1 },
+    ]);
+    expect(facets.themenfeld).toEqual([
+      { value: 'arbeit-ruhestand', label: 'Arbeit & Ruhestand', count: 2 },
+      { value: 'querschnitt', label: 'Querschnitt', count: 1 },
+    ]);
+    expect(facets.land).toEqual([
+      { value: 'DE-BY', label: 'Bayern', count: 2 },
+      { value: 'DE-SH', label: 'Schleswig-Holstein', count: 2 },
+      { value: 'DE-HH', label: 'Hamburg', count: 1 },
+    ]);
+    expect(facets.operatingModel).toEqual([
+      { value: 'SAAS', count: 2 },
+      { value: 'HYBRID', count: 1 },
+    ]);
+  });
+
+  it('keeps the other values of a filtered facet, and narrows the other facets', async () => {
+    const response = await t.graphql(FACETS, { filter: { provider: ['suedwerk'] } });
+    const { totalCount, facets } = response.data!.services;
+    expect(totalCount).toBe(2);
+    // The provider facet ignores its own filter: both providers still show with their counts.
+    expect(facets.provider.map((f: { value: string; count: number }) => [f.value, f.count])).toEqual([
+      ['nordwerk', 3],
+      ['suedwerk', 2],
+    ]);
+    // The others count only suedwerk's listings.
+    expect(facets.operatingModel).toEqual([
+      { value: 'HYBRID', count: 1 },
+      { value: 'SAAS', count: 1 },
+    ]);
+    expect(facets.land.map((f: { value: string; count: number }) => [f.value, f.count])).toEqual([
+      ['DE-BY', 2],
+      ['DE-BW', 1],
+    ]);
+  });
+});
+
+describe('bad input', () => {
+  it.each([
+    ['first above 100', { first: 101 }, /between 1 and 100/],
+    ['first below 1', { first: 0 }, /between 1 and 100/],
+    ['a malformed cursor', { after: 'not a cursor!' }, /malformed/],
+    [
+      'a cursor that decodes to something else',
+      { after: Buffer.from('{"x":1}').toString('base64url') },
+      /malformed/,
+    ],
+    ['an unknown OZG-ID', { filter: { ozgId: ['19999'] } }, /ozgId "19999"/],
+    ['an unknown Themenfeld', { filter: { themenfeld: ['raumfahrt'] } }, /themenfeld "raumfahrt"/],
+    ['an unknown Land', { filter: { land: ['DE-XX'] } }, /land "DE-XX"/],
+    ['a search of more than ten words', { search: 'a b c d e f g h i j k l' }, /at most 10 words/],
+  ])('rejects %s with BAD_USER_INPUT', async (_name, variables, message) => {
+    const response = await t.graphql(SEARCH, variables);
+    expect(response.errors?.[0]?.extensions.code).toBe('BAD_USER_INPUT');
+    expect(response.errors?.[0]?.message).toMatch(message);
+  });
+
+  it('rejects a cursor from a different search', async () => {
+    const first = await t.graphql(SEARCH, { search: 'wohngeld', first: 1 });
+    const response = await t.graphql(SEARCH, {
+      search: 'elterngeld',
+      first: 1,
+      after: first.data!.services.pageInfo.endCursor,
+    });
+    expect(response.errors?.[0]?.extensions.code).toBe('BAD_USER_INPUT');
+    expect(response.errors?.[0]?.message).toMatch(/different search/);
+  });
+});
+
+describe('paging through 250 listings', () => {
+  beforeAll(async () => {
+    await registerOrganisation(t.db, 'massenwerk', 'PROVIDER', 'DE-HE');
+    // Identical texts give identical ranks, so only the id tiebreaker keeps the order total.
+    await publishAll(
+      t.db,
+      'massenwerk',
+      Array.from({ length: 250 }, (_, i) =>
+        makeListing({
+          id: `dienst-${String(i).padStart(3, '0')}`,
+          title: i % 2 === 0 ? 'Serviceleistung Musterdienst' : `Musterdienst Nummer ${i}`,
+          availableIn: ['DE-HE'],
+        }),
+      ),
+    );
+  });
+
+  async function pageThrough(search: string | null, first: number): Promise<string[]> {
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (let pages = 0; pages < 100; pages++) {
+      const response: GraphQLResponse<any> = await t.graphql(SEARCH, {
+        search,
+        filter: { provider: ['massenwerk'] },
+        first,
+        after,
+      });
+      expect(response.errors).toBeUndefined();
+      const connection = response.data!.services;
+      expect(connection.pageInfo.hasPreviousPage).toBe(after !== null);
+      seen.push(...connection.edges.map((e: { node: { id: string } }) => e.node.id));
+      if (!connection.pageInfo.hasNextPage) return seen;
+      after = connection.pageInfo.endCursor;
+    }
+    throw new Error('paging did not end');
+  }
+
+  it.each([
+    ['browsing by title', null, 40],
+    ['a search with tied ranks', 'Musterdienst', 33],
+  ])('%s returns each listing exactly once', async (_name, search, first) => {
+    const seen = await pageThrough(search, first);
+    expect(seen).toHaveLength(250);
+    expect(new Set(seen).size).toBe(250);
+  });
+
+  it('reports the total across all pages', async () => {
+    const response = await t.graphql(SEARCH, { filter: { provider: ['massenwerk'] }, first: 5 });
+    expect(response.data!.services.totalCount).toBe(250);
+    expect(response.data!.services.edges).toHaveLength(5);
+  });
+});

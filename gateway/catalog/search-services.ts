@@ -1,0 +1,361 @@
+import { createHash } from 'node:crypto';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { canonicalJson } from '../../catalog-schema/canonical-json.ts';
+import { referenceData } from '../../catalog-schema/reference-data.ts';
+import type { Database } from '../database/database.ts';
+import type { ServiceRow } from '../database/schema.ts';
+import { UserError } from '../errors.ts';
+import { decodeCursor, encodeCursor, type Cursor } from './cursor.ts';
+import { words } from './search-terms.ts';
+import { serviceColumnsSql } from './service-columns.ts';
+
+export interface ServiceFilter {
+  themenfeld?: readonly string[] | null;
+  lebenslage?: readonly string[] | null;
+  ozgId?: readonly string[] | null;
+  provider?: readonly string[] | null;
+  land?: readonly string[] | null;
+  efa?: boolean | null;
+  operatingModel?: readonly string[] | null;
+  schutzbedarf?: string | null;
+  includeWithdrawn?: boolean | null;
+}
+
+export interface SearchCorrection {
+  term: string;
+  usedInstead: string[];
+}
+
+export interface FacetCount {
+  value: string;
+  label: string;
+  count: number;
+}
+
+export interface ServiceFacets {
+  themenfeld: FacetCount[];
+  provider: FacetCount[];
+  land: FacetCount[];
+  operatingModel: FacetCount[];
+}
+
+export interface ServicePage {
+  edges: { cursor: string; node: ServiceRow }[];
+  hasNextPage: boolean;
+}
+
+/** A search of the catalogue, validated and with its text prepared; each part runs once, and only when asked. */
+export interface ServiceSearch {
+  corrections: SearchCorrection[];
+  /** True when this page starts after a cursor. */
+  hasPreviousPage: boolean;
+  page(): Promise<ServicePage>;
+  totalCount(): Promise<number>;
+  facets(): Promise<ServiceFacets>;
+}
+
+export const MAX_PAGE_SIZE = 100;
+const MAX_SEARCH_LENGTH = 200;
+const MAX_SEARCH_WORDS = 10;
+/** Terms shorter than this are never corrected: too many words are "similar" to them. */
+const MIN_CORRECTION_LENGTH = 4;
+const SCHUTZBEDARF_LEVEL: Record<string, number> = { NORMAL: 1, HIGH: 2, VERY_HIGH: 3 };
+const FACET_DIMENSIONS = ['themenfeld', 'provider', 'land', 'operatingModel'] as const;
+type FacetDimension = (typeof FACET_DIMENSIONS)[number];
+const FLAG_COLUMN: Record<FacetDimension, string> = {
+  themenfeld: 'm_themenfeld',
+  provider: 'm_provider',
+  land: 'm_land',
+  operatingModel: 'm_operating_model',
+};
+
+/**
+ * Prepares a catalogue search: checks the arguments (BAD_USER_INPUT for page sizes outside 1..100,
+ * unknown reference ids and malformed cursors), turns the search text into a German tsquery with typo
+ * corrections (one statement), and returns functions for the page, the total and the facets, each
+ * one statement, run only when the caller asks.
+ */
+export async function searchServices(
+  db: Kysely<Database>,
+  args: {
+    search?: string | null;
+    filter?: ServiceFilter | null;
+    first?: number | null;
+    after?: string | null;
+  },
+  options: { wantFacets?: boolean } = {},
+): Promise<ServiceSearch> {
+  const first = args.first ?? 20;
+  if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
+    throw new UserError(
+      'BAD_USER_INPUT',
+      `\`first\` must be between 1 and ${MAX_PAGE_SIZE}; it was ${first}.`,
+      {
+        argument: 'first',
+      },
+    );
+  }
+  const filter = normaliseFilter(args.filter ?? {});
+  const terms = searchTerms(args.search ?? null);
+  const fingerprint = createHash('sha256')
+    .update(canonicalJson({ terms, filter }))
+    .digest('base64url')
+    .slice(0, 16);
+  const cursor = args.after ? decodeCursor(args.after, fingerprint) : null;
+
+  const { tsquery, corrections } =
+    terms.length > 0 ? await prepareQuery(db, terms) : { tsquery: null, corrections: [] };
+  const conditions = filterConditions(filter, tsquery);
+
+  let stats: Promise<{ total: number; facets: ServiceFacets }> | undefined;
+  const loadStats = () => (stats ??= queryStats(db, conditions));
+  let page: Promise<ServicePage> | undefined;
+
+  return {
+    corrections,
+    hasPreviousPage: cursor !== null,
+    page: () => (page ??= queryPage(db, conditions, tsquery, first, cursor, fingerprint)),
+    totalCount: async () => (options.wantFacets ? (await loadStats()).total : queryCount(db, conditions)),
+    facets: async () => (await loadStats()).facets,
+  };
+}
+
+function searchTerms(search: string | null): string[] {
+  if (search === null) return [];
+  if (search.length > MAX_SEARCH_LENGTH) {
+    throw new UserError('BAD_USER_INPUT', `\`search\` is at most ${MAX_SEARCH_LENGTH} characters long.`, {
+      argument: 'search',
+    });
+  }
+  const terms = [...new Set(words(search))];
+  if (terms.length > MAX_SEARCH_WORDS) {
+    throw new UserError('BAD_USER_INPUT', `\`search\` has at most ${MAX_SEARCH_WORDS} words.`, {
+      argument: 'search',
+    });
+  }
+  return terms;
+}
+
+function normaliseFilter(filter: ServiceFilter): ServiceFilter {
+  const ref = referenceData();
+  const unknown: string[] = [];
+  const check = (
+    name: string,
+    values: readonly string[] | null | undefined,
+    known: (v: string) => boolean,
+  ) => {
+    for (const v of values ?? []) if (!known(v)) unknown.push(`${name} ${JSON.stringify(v)}`);
+  };
+  check('themenfeld', filter.themenfeld, (v) => ref.themenfelder.has(v));
+  check('lebenslage', filter.lebenslage, (v) => ref.lebenslagen.has(v));
+  check('ozgId', filter.ozgId, (v) => ref.ozgLeistungen.has(v));
+  check('land', filter.land, (v) => ref.laender.has(v));
+  if (unknown.length > 0) {
+    throw new UserError('BAD_USER_INPUT', `Unknown filter values: ${unknown.join(', ')}.`, {
+      argument: 'filter',
+    });
+  }
+  const list = (values: readonly string[] | null | undefined) =>
+    values && values.length > 0 ? [...new Set(values)].sort() : null;
+  return {
+    themenfeld: list(filter.themenfeld),
+    lebenslage: list(filter.lebenslage),
+    ozgId: list(filter.ozgId),
+    provider: list(filter.provider),
+    land: list(filter.land),
+    efa: filter.efa ?? null,
+    operatingModel: list(filter.operatingModel),
+    schutzbedarf: filter.schutzbedarf ?? null,
+    includeWithdrawn: filter.includeWithdrawn ?? false,
+  };
+}
+
+interface PreparedTerm {
+  term: string;
+  stopword: boolean;
+  known: boolean;
+  similar: string[];
+}
+
+/**
+ * Looks each search word up: German stop words are dropped, words that match no listing are widened
+ * to up to three similar words of the vocabulary (pg_trgm). One statement for all words.
+ */
+async function prepareQuery(
+  db: Kysely<Database>,
+  terms: string[],
+): Promise<{ tsquery: string | null; corrections: SearchCorrection[] }> {
+  const { rows } = await sql<PreparedTerm>`
+    select t.term,
+      numnode(plainto_tsquery('german', t.term)) = 0 as stopword,
+      case when numnode(plainto_tsquery('german', t.term)) = 0 then true
+        else exists (select 1 from service s where s.status = 'ACTIVE' and s.search_vector @@ plainto_tsquery('german', t.term))
+      end as known,
+      case when length(t.term) >= ${MIN_CORRECTION_LENGTH} then array(
+        select w.term from search_term w
+        where w.term % t.term and w.term <> t.term
+        order by similarity(w.term, t.term) desc, w.term
+        limit 3
+      ) else '{}'::text[] end as similar
+    from unnest(${terms}::text[]) with ordinality as t(term, n)
+    order by t.n`.execute(db);
+
+  const parts: string[] = [];
+  const corrections: SearchCorrection[] = [];
+  for (const row of rows) {
+    if (row.stopword) continue;
+    if (row.known || row.similar.length === 0) {
+      parts.push(row.term);
+    } else {
+      parts.push(`(${[row.term, ...row.similar].join(' | ')})`);
+      corrections.push({ term: row.term, usedInstead: row.similar });
+    }
+  }
+  return { tsquery: parts.length > 0 ? parts.join(' & ') : null, corrections };
+}
+
+interface Conditions {
+  /** Conditions every row must meet whatever the facet. */
+  base: RawBuilder<unknown>[];
+  /** The condition of each facet dimension's filter, where set. */
+  facet: Partial<Record<FacetDimension, RawBuilder<unknown>>>;
+}
+
+function filterConditions(filter: ServiceFilter, tsquery: string | null): Conditions {
+  const base: RawBuilder<unknown>[] = [];
+  if (!filter.includeWithdrawn) base.push(sql`s.status = 'ACTIVE'`);
+  if (tsquery !== null) base.push(sql`s.search_vector @@ to_tsquery('german', ${tsquery})`);
+  if (filter.lebenslage) base.push(sql`s.lebenslagen && ${filter.lebenslage}::text[]`);
+  if (filter.ozgId) base.push(sql`s.ozg_ids && ${filter.ozgId}::text[]`);
+  if (filter.efa !== null && filter.efa !== undefined) base.push(sql`s.efa = ${filter.efa}`);
+  if (filter.schutzbedarf)
+    base.push(sql`s.schutzbedarf_level >= ${SCHUTZBEDARF_LEVEL[filter.schutzbedarf] ?? 1}`);
+  const facet: Conditions['facet'] = {};
+  if (filter.themenfeld) facet.themenfeld = sql`s.themenfelder && ${filter.themenfeld}::text[]`;
+  if (filter.provider) facet.provider = sql`s.provider_id = any(${filter.provider}::text[])`;
+  if (filter.land) facet.land = sql`s.available_in && ${filter.land}::text[]`;
+  if (filter.operatingModel)
+    facet.operatingModel = sql`s.operating_model = any(${filter.operatingModel}::text[])`;
+  return { base, facet };
+}
+
+function where(conditions: RawBuilder<unknown>[]): RawBuilder<unknown> {
+  return conditions.length > 0 ? sql.join(conditions, sql` and `) : sql`true`;
+}
+
+function allConditions(conditions: Conditions): RawBuilder<unknown>[] {
+  return [...conditions.base, ...Object.values(conditions.facet)];
+}
+
+async function queryPage(
+  db: Kysely<Database>,
+  conditions: Conditions,
+  tsquery: string | null,
+  first: number,
+  cursor: Cursor | null,
+  fingerprint: string,
+): Promise<ServicePage> {
+  const filters = allConditions(conditions);
+  let rows: (ServiceRow & { rank?: number })[];
+  if (tsquery !== null) {
+    const rank = sql`ts_rank(s.search_vector, to_tsquery('german', ${tsquery}))::float8`;
+    if (cursor) filters.push(sql`(${rank} < ${cursor.r} or (${rank} = ${cursor.r} and s.id > ${cursor.i}))`);
+    ({ rows } = await sql<ServiceRow & { rank: number }>`
+      select ${serviceColumnsSql('s')}, ${rank} as rank
+      from service s
+      where ${where(filters)}
+      order by rank desc, s.id
+      limit ${first + 1}`.execute(db));
+  } else {
+    if (cursor) filters.push(sql`(s.title, s.id) > (${cursor.t}, ${cursor.i})`);
+    ({ rows } = await sql<ServiceRow>`
+      select ${serviceColumnsSql('s')}
+      from service s
+      where ${where(filters)}
+      order by s.title, s.id
+      limit ${first + 1}`.execute(db));
+  }
+  const hasNextPage = rows.length > first;
+  const pageRows = hasNextPage ? rows.slice(0, first) : rows;
+  return {
+    hasNextPage,
+    edges: pageRows.map((row) => {
+      const { rank, ...node } = row;
+      const position: Cursor =
+        rank !== undefined
+          ? { f: fingerprint, r: rank, i: row.id }
+          : { f: fingerprint, t: row.title, i: row.id };
+      return { cursor: encodeCursor(position), node };
+    }),
+  };
+}
+
+async function queryCount(db: Kysely<Database>, conditions: Conditions): Promise<number> {
+  const { rows } = await sql<{ count: number }>`
+    select count(*)::int as count from service s where ${where(allConditions(conditions))}`.execute(db);
+  return rows[0]?.count ?? 0;
+}
+
+/**
+ * The total and all four facets in one statement. Each facet applies every condition except its own
+ * dimension's filter ("disjunctive" facets): choosing a Themenfeld still shows the other Themenfelder's counts.
+ */
+async function queryStats(
+  db: Kysely<Database>,
+  conditions: Conditions,
+): Promise<{ total: number; facets: ServiceFacets }> {
+  const flag = (dimension: FacetDimension) => conditions.facet[dimension] ?? sql`true`;
+  const others = (dimension: FacetDimension) =>
+    where(
+      FACET_DIMENSIONS.filter((d) => d !== dimension && conditions.facet[d]).map((d) =>
+        sql.ref(FLAG_COLUMN[d]),
+      ),
+    );
+  const { rows } = await sql<{ facet: string; value: string | null; label: string | null; count: number }>`
+    with matched as (
+      select s.provider_id, s.themenfelder, s.available_in, s.operating_model,
+        ${flag('themenfeld')} as m_themenfeld, ${flag('provider')} as m_provider,
+        ${flag('land')} as m_land, ${flag('operatingModel')} as m_operating_model
+      from service s
+      where ${where(conditions.base)}
+    )
+    select 'total' as facet, null as value, null as label,
+      (count(*) filter (where m_themenfeld and m_provider and m_land and m_operating_model))::int as count
+    from matched
+    union all
+    select 'themenfeld', t.value, null, count(*)::int
+    from matched m cross join lateral unnest(m.themenfelder) as t(value)
+    where ${others('themenfeld')} group by t.value
+    union all
+    select 'provider', p.provider_id, o.name, p.count
+    from (select provider_id, count(*)::int as count from matched where ${others('provider')} group by provider_id) p
+    join organisation o on o.id = p.provider_id
+    union all
+    select 'land', l.value, null, count(*)::int
+    from matched m cross join lateral unnest(m.available_in) as l(value)
+    where ${others('land')} group by l.value
+    union all
+    select 'operatingModel', operating_model, null, count(*)::int
+    from matched where ${others('operatingModel')} group by operating_model`.execute(db);
+
+  const ref = referenceData();
+  const facets: ServiceFacets = { themenfeld: [], provider: [], land: [], operatingModel: [] };
+  let total = 0;
+  for (const row of rows) {
+    if (row.facet === 'total') {
+      total = row.count;
+      continue;
+    }
+    const value = row.value ?? '';
+    const label =
+      row.facet === 'themenfeld'
+        ? (ref.themenfelder.get(value)?.name ?? value)
+        : row.facet === 'land'
+          ? (ref.laender.get(value)?.name ?? value)
+          : (row.label ?? value);
+    facets[row.facet as FacetDimension].push({ value, label, count: row.count });
+  }
+  for (const list of Object.values(facets) as FacetCount[][])
+    list.sort((a, b) => b.count - a.count || a.value.localeCompare(b.value));
+  return { total, facets };
+}

@@ -1,0 +1,34 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Database, DatabaseHandle } from './database.ts';
+import { PGliteDialect } from './pglite-dialect.ts';
+import { logStatement } from './statement-counter.ts';
+
+export type DatabaseOptions =
+  | { kind: 'postgres'; url: string; /** Connections in the pool. Default 10. */ poolSize?: number }
+  | { kind: 'pglite'; /** Directory for the data; omitted means in memory. */ dataDir?: string };
+
+/** Opens the catalogue's database: PostgreSQL through a `pg` pool, or embedded PostgreSQL (PGlite). */
+export async function createDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
+  if (options.kind === 'postgres') {
+    const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
+    // An idle client's error (the server restarted) must not crash the process; the pool replaces it.
+    pool.on('error', (error) => console.error('postgres pool: idle client error:', error.message));
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: logStatement });
+    return { db, dialect: 'postgres', close: () => db.destroy() };
+  }
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  const client = await PGlite.create(options.dataDir ?? 'memory://', { extensions: { pg_trgm } });
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(client), log: logStatement });
+  return {
+    db,
+    dialect: 'pglite',
+    close: async () => {
+      await db.destroy();
+      await client.close();
+    },
+  };
+}

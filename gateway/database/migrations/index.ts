@@ -1,0 +1,7 @@
+import type { Migration } from 'kysely';
+import * as catalogCore from './2026-11-25T1800-catalog-core.ts';
+
+/** The gateway's migrations by name; names sort in the order they run. Never edit a landed migration. */
+export const gatewayMigrations: Record<string, Migration> = {
+  '2026-11-25T1800-catalog-core': catalogCore,
+};

@@ -1,0 +1,31 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { CatalogWriteHooks } from './catalog/publish-listing.ts';
+
+/** A route handler; `url` is the parsed request URL. */
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
+
+/**
+ * What a component (certification, subscriptions, harvesting) adds to the gateway: HTTP routes, hooks
+ * that run inside catalogue write transactions, and background work that runs while the server listens.
+ */
+export interface GatewayModule {
+  name: string;
+  /** Extra routes by exact path, for example `/.well-known/jwks.json`. */
+  routes?: Record<string, RouteHandler>;
+  /** Runs inside the transaction of every catalogue write (publish, withdraw). */
+  catalogWriteHooks?: CatalogWriteHooks;
+  /** Starts background work; called once the server listens. */
+  start?(): Promise<void>;
+  /** Stops background work; called on close, before the database closes. */
+  stop?(): Promise<void>;
+}
+
+/** Runs every module's catalogue write hook, in module order, inside the same transaction. */
+export function composeCatalogWriteHooks(modules: readonly GatewayModule[]): CatalogWriteHooks {
+  const hooks = modules.flatMap((m) => (m.catalogWriteHooks?.afterWrite ? [m.catalogWriteHooks] : []));
+  return {
+    afterWrite: async (trx, event) => {
+      for (const hook of hooks) await hook.afterWrite!(trx, event);
+    },
+  };
+}

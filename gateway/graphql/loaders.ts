@@ -1,0 +1,48 @@
+import DataLoader from 'dataloader';
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../database/database.ts';
+import type { OrganisationRow, ServiceRow } from '../database/schema.ts';
+import { organisationsById } from '../catalog/organisations.ts';
+import { serviceColumnsSql } from '../catalog/service-columns.ts';
+
+/** Per-request batching: each loader turns the lookups of one request into one statement. */
+export interface Loaders {
+  organisation: DataLoader<string, OrganisationRow | null>;
+  service: DataLoader<string, ServiceRow | null>;
+  activeServiceCount: DataLoader<string, number>;
+  activeServicesByOzgId: DataLoader<string, ServiceRow[]>;
+}
+
+export function createLoaders(db: Kysely<Database>): Loaders {
+  return {
+    organisation: new DataLoader(async (ids) => {
+      const rows = await organisationsById(db, ids);
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      return ids.map((id) => byId.get(id) ?? null);
+    }),
+    service: new DataLoader(async (ids) => {
+      const { rows } = await sql<ServiceRow>`
+        select ${serviceColumnsSql('s')} from service s where s.id = any(${[...ids]}::text[])`.execute(db);
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      return ids.map((id) => byId.get(id) ?? null);
+    }),
+    activeServiceCount: new DataLoader(async (providerIds) => {
+      const rows = await db
+        .selectFrom('service')
+        .select(['provider_id', sql<number>`count(*)::int`.as('count')])
+        .where('status', '=', 'ACTIVE')
+        .where('provider_id', 'in', [...providerIds])
+        .groupBy('provider_id')
+        .execute();
+      const byId = new Map(rows.map((r) => [r.provider_id, r.count]));
+      return providerIds.map((id) => byId.get(id) ?? 0);
+    }),
+    activeServicesByOzgId: new DataLoader(async (ozgIds) => {
+      const { rows } = await sql<ServiceRow>`
+        select ${serviceColumnsSql('s')} from service s
+        where s.status = 'ACTIVE' and s.ozg_ids && ${[...ozgIds]}::text[]
+        order by s.title, s.id`.execute(db);
+      return ozgIds.map((id) => rows.filter((r) => r.ozg_ids.includes(id)));
+    }),
+  };
+}
