@@ -1,0 +1,94 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+// `npm start` with no configuration: embedded PostgreSQL, demo data on first start, reused on the second.
+const dataDir = mkdtempSync(join(tmpdir(), 'vc-demo-'));
+const children: ChildProcess[] = [];
+
+afterAll(() => {
+  for (const child of children) child.kill('SIGKILL');
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function start(): Promise<{ url: string; output: () => string; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/main.ts'], {
+    cwd: new URL('../../', import.meta.url).pathname,
+    env: { PATH: process.env.PATH, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no URL within 60 s:\n${output}`)), 60_000);
+    const check = () => {
+      const match = /GraphQL: (http:\/\/[^\s]+)\/graphql/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    };
+    child.stdout!.on('data', check);
+    child.on('exit', (code) => reject(new Error(`exited with ${code}:\n${output}`)));
+  });
+  return {
+    url,
+    output: () => output,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+async function search(url: string, text: string) {
+  const response = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      query:
+        'query ($s: String) { services(search: $s, first: 5) { totalCount edges { node { id title } } } }',
+      variables: { s: text },
+    }),
+  });
+  return (
+    (await response.json()) as {
+      data: { services: { totalCount: number; edges: { node: { id: string; title: string } }[] } };
+    }
+  ).data.services;
+}
+
+describe('npm start in demo mode', () => {
+  it(
+    'seeds the demo catalogue on first start and reuses it on the second',
+    { timeout: 180_000 },
+    async () => {
+      const first = await start();
+      expect(first.output()).toContain('DEMO MODE');
+      const all = await search(first.url, '');
+      expect(all.totalCount).toBeGreaterThanOrEqual(40);
+      const wohngeld = await search(first.url, 'wohngeld');
+      expect(wohngeld.edges.length).toBeGreaterThanOrEqual(2);
+      expect(wohngeld.edges.slice(0, 2).every((e) => /wohngeld/i.test(e.node.title))).toBe(true);
+      const providers = await fetch(`${first.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ providers { id land { code } } }' }),
+      });
+      const list = ((await providers.json()) as { data: { providers: { land: { code: string } }[] } }).data
+        .providers;
+      expect(list.length).toBeGreaterThanOrEqual(6);
+      expect(new Set(list.map((p) => p.land.code)).size).toBeGreaterThanOrEqual(6);
+      await first.stop();
+
+      const second = await start();
+      expect((await search(second.url, '')).totalCount).toBe(all.totalCount);
+      await second.stop();
+    },
+  );
+});

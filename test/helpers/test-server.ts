@@ -1,0 +1,74 @@
+import type { Kysely } from 'kysely';
+import { configFromEnv, type GatewayConfig } from '../../gateway/config.ts';
+import { createServer, type CatalogueServer, type CreateServerOptions } from '../../gateway/create-server.ts';
+import type { Database } from '../../gateway/database/database.ts';
+import { createTestDatabase, type TestDatabase } from './test-database.ts';
+
+export interface GraphQLResponse<T = Record<string, unknown>> {
+  status: number;
+  data?: T | null;
+  errors?: { message: string; path?: string[]; extensions: { code: string; [key: string]: unknown } }[];
+  extensions?: { sqlStatements?: number; [key: string]: unknown };
+}
+
+export interface TestServer {
+  url: string;
+  server: CatalogueServer;
+  database: TestDatabase;
+  db: Kysely<Database>;
+  /** POSTs a GraphQL request; `as` sets the development principal header ("provider@dataport"). */
+  graphql<T = Record<string, any>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    options?: { as?: string; headers?: Record<string, string> },
+  ): Promise<GraphQLResponse<T>>;
+  close(): Promise<void>;
+}
+
+/** The gateway as tests run it: demo-mode rules, no demo data, SQL statement counts in responses. */
+export function testConfig(overrides: Partial<GatewayConfig> = {}): GatewayConfig {
+  return {
+    ...configFromEnv({}),
+    port: 0,
+    host: '127.0.0.1',
+    seedDemoData: false,
+    exposeSqlStatementCount: true,
+    ...overrides,
+  };
+}
+
+/** Starts the real gateway on port 0 over a database of its own. */
+export async function startTestServer(
+  options: { config?: Partial<GatewayConfig>; database?: TestDatabase } & Omit<
+    CreateServerOptions,
+    'database'
+  > = {},
+): Promise<TestServer> {
+  const database = options.database ?? (await createTestDatabase());
+  const server = await createServer(testConfig(options.config), { ...options, database });
+  const url = await server.listen(0, '127.0.0.1');
+  return {
+    url,
+    server,
+    database,
+    db: database.db,
+    graphql: async (query, variables, requestOptions = {}) => {
+      const headers: Record<string, string> = {
+        'content-type': 'application/json',
+        ...requestOptions.headers,
+      };
+      if (requestOptions.as) headers['x-dev-principal'] = requestOptions.as;
+      const response = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await response.json()) as Omit<GraphQLResponse, 'status'>;
+      return { status: response.status, ...body } as GraphQLResponse<any>;
+    },
+    close: async () => {
+      await server.close();
+      if (!options.database) await database.close();
+    },
+  };
+}
