@@ -1,0 +1,308 @@
+import { mkdtempSync, rmSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exportJWK, generateKeyPair, type CryptoKey } from 'jose';
+import * as openid from 'openid-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { contentHash } from '../../catalog-schema/canonical-json.ts';
+import {
+  NOTIFICATION_SIGNATURE_HEADER,
+  signNotification,
+} from '../../catalog-schema/notification-signature.ts';
+import { makeListing } from '../../test/helpers/listings.ts';
+import { startIdentityProvider, type IdentityProvider } from '../identity-provider/identity-provider.ts';
+import { createProviderNode, type ProviderNode, type ReceivedNotification } from './create-provider-node.ts';
+
+const dirs: string[] = [];
+const closers: (() => Promise<unknown>)[] = [];
+
+afterAll(async () => {
+  for (const close of closers.reverse()) await close();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+function folder(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'vc-node-'));
+  dirs.push(dir);
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+async function start(node: ProviderNode): Promise<string> {
+  const url = await node.listen(0, '127.0.0.1');
+  closers.push(() => node.close());
+  return url;
+}
+
+async function query(url: string, text: string, variables: Record<string, unknown> = {}, token?: string) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query: text, variables }),
+  });
+  return { status: response.status, ...((await response.json()) as { data?: any; errors?: any[] }) };
+}
+
+const LISTINGS = `query ($since: DateTime, $first: Int, $after: String) {
+  listings(updatedSince: $since, first: $first, after: $after) {
+    asOf totalCount nodes { id updatedAt contentHash document } pageInfo { hasNextPage endCursor }
+  }
+}`;
+
+function at(dir: string, file: string, iso: string): void {
+  const time = new Date(iso);
+  utimesSync(join(dir, file), time, time);
+}
+
+describe('serving a folder of listing documents', () => {
+  let dir: string;
+  let url: string;
+
+  beforeAll(async () => {
+    const yaml = makeListing({ id: 'gewerbe', title: 'Gewerbeanmeldung' });
+    dir = folder({
+      'a.json': JSON.stringify(makeListing({ id: 'alpha' })),
+      'b.json': JSON.stringify(makeListing({ id: 'beta' })),
+      'c.yaml': `id: ${yaml.id}\nversion: '1.0.0'\ntitle: ${yaml.title}\nsummary: ${yaml.summary}\ndescription: ${yaml.description}\nefa: false\navailableIn: [DE-SH]\noperatingModel: SAAS\nhostingLocation: DE\nschutzbedarf: NORMAL\nplans:\n  - { id: standard, name: Standard, pricingModel: FLAT, priceEur: 10 }\ncontact: { name: Testteam, email: test@example.org }\n`,
+      'broken.yaml': 'id: [unclosed',
+      'no-id.json': '{"title": "x"}',
+      'twin.json': JSON.stringify(makeListing({ id: 'alpha', title: 'Zwilling' })),
+      'notes.txt': 'not a listing',
+    });
+    at(dir, 'a.json', '2026-01-01T00:00:00.000Z');
+    at(dir, 'b.json', '2026-02-01T00:00:00.000Z');
+    at(dir, 'c.yaml', '2026-03-01T00:00:00.000Z');
+    url = await start(createProviderNode({ dir, providerId: 'nordwerk' }));
+  });
+
+  it('serves JSON and YAML documents with their change time and content hash, oldest change first', async () => {
+    const { data } = await query(url, LISTINGS);
+    expect(data.listings.totalCount).toBe(3);
+    expect(data.listings.nodes.map((n: any) => [n.id, n.updatedAt])).toEqual([
+      ['alpha', '2026-01-01T00:00:00.000Z'],
+      ['beta', '2026-02-01T00:00:00.000Z'],
+      ['gewerbe', '2026-03-01T00:00:00.000Z'],
+    ]);
+    const gewerbe = data.listings.nodes[2];
+    expect(gewerbe.document).toEqual(makeListing({ id: 'gewerbe', title: 'Gewerbeanmeldung' }));
+    expect(gewerbe.contentHash).toBe(contentHash(gewerbe.document));
+    expect(Date.parse(data.listings.asOf)).toBeLessThanOrEqual(Date.now());
+  });
+
+  it('says which files it cannot serve', async () => {
+    const { data } = await query(url, '{ endpoint { providerId listingCount unreadable { file reason } } }');
+    expect(data.endpoint.providerId).toBe('nordwerk');
+    expect(data.endpoint.listingCount).toBe(3);
+    expect(data.endpoint.unreadable).toEqual([
+      { file: 'broken.yaml', reason: expect.stringContaining('cannot be parsed') },
+      { file: 'no-id.json', reason: 'has no "id"' },
+      { file: 'twin.json', reason: 'id alpha is already served from a.json' },
+    ]);
+  });
+
+  it('pages with a cursor without skipping or repeating', async () => {
+    const first = await query(url, LISTINGS, { first: 2 });
+    expect(first.data.listings.nodes.map((n: any) => n.id)).toEqual(['alpha', 'beta']);
+    expect(first.data.listings.pageInfo.hasNextPage).toBe(true);
+    const second = await query(url, LISTINGS, { first: 2, after: first.data.listings.pageInfo.endCursor });
+    expect(second.data.listings.nodes.map((n: any) => n.id)).toEqual(['gewerbe']);
+    expect(second.data.listings.pageInfo.hasNextPage).toBe(false);
+  });
+
+  it('serves only what changed at or after updatedSince', async () => {
+    const { data } = await query(url, LISTINGS, { since: '2026-02-01T00:00:00.000Z' });
+    expect(data.listings.nodes.map((n: any) => n.id)).toEqual(['beta', 'gewerbe']);
+  });
+
+  it('serves an edited, a new and without a removed file on the next request', async () => {
+    writeFileSync(join(dir, 'b.json'), JSON.stringify(makeListing({ id: 'beta', title: 'Beta neu' })));
+    writeFileSync(join(dir, 'd.json'), JSON.stringify(makeListing({ id: 'delta' })));
+    unlinkSync(join(dir, 'a.json'));
+    const { data } = await query(url, LISTINGS, { since: '2026-03-02T00:00:00.000Z' });
+    // With a.json gone, twin.json (written when the test began) serves alpha.
+    expect(data.listings.nodes.map((n: any) => [n.id, n.document.title]).sort()).toEqual([
+      ['alpha', 'Zwilling'],
+      ['beta', 'Beta neu'],
+      ['delta', 'Testdienst delta'],
+    ]);
+    const all = await query(url, LISTINGS);
+    expect(all.data.listings.nodes.map((n: any) => n.id).sort()).toEqual([
+      'alpha',
+      'beta',
+      'delta',
+      'gewerbe',
+    ]);
+  });
+
+  it('refuses a page size outside 1 to 500 and a foreign cursor (BAD_USER_INPUT)', async () => {
+    for (const variables of [{ first: 0 }, { first: 501 }, { after: 'bm9wZQ' }, { since: 'gestern' }]) {
+      const response = await query(url, LISTINGS, variables);
+      expect(response.errors?.[0]?.extensions.code).toBe('BAD_USER_INPUT');
+    }
+  });
+
+  it('answers health checks and says where GraphQL is', async () => {
+    const base = url.replace(/\/graphql$/, '');
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect((await fetch(`${base}/nope`)).status).toBe(404);
+    expect((await fetch(`${base}/notifications`, { method: 'POST' })).status).toBe(404);
+  });
+});
+
+describe('requiring a client-credentials token', () => {
+  let idp: IdentityProvider;
+  let url: string;
+  const audience = 'urn:verwaltungscloud:provider-endpoints';
+
+  async function clientToken(clientId: string, secret: string): Promise<string> {
+    const config = await openid.discovery(new URL(idp.issuer), clientId, secret, undefined, {
+      execute: [openid.allowInsecureRequests],
+    });
+    return (await openid.clientCredentialsGrant(config)).access_token;
+  }
+
+  beforeAll(async () => {
+    idp = await startIdentityProvider({
+      audience,
+      machineClients: [
+        {
+          clientId: 'catalogue-harvester',
+          clientSecret: 'harvest-secret',
+          roles: [],
+          organisationId: 'koordinierung',
+        },
+      ],
+    });
+    closers.push(() => idp.close());
+    const dir = folder({ 'a.json': JSON.stringify(makeListing({ id: 'alpha' })) });
+    url = await start(createProviderNode({ dir, auth: { issuer: idp.issuer, audience } }));
+  });
+
+  it('serves a caller with a valid token', async () => {
+    const token = await clientToken('catalogue-harvester', 'harvest-secret');
+    const response = await query(url, LISTINGS, {}, token);
+    expect(response.status).toBe(200);
+    expect(response.data.listings.totalCount).toBe(1);
+  });
+
+  it('refuses a caller without a token, with a forged token, and with a token for another audience', async () => {
+    expect((await query(url, LISTINGS)).status).toBe(401);
+    const token = await clientToken('catalogue-harvester', 'harvest-secret');
+    const [header, payload] = token.split('.');
+    const tampered = `${header}.${Buffer.from(
+      JSON.stringify({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), sub: 'x' }),
+    ).toString('base64url')}.${token.split('.')[2]}`;
+    const refused = await query(url, LISTINGS, {}, tampered);
+    expect(refused.status).toBe(401);
+    expect(refused.errors?.[0]?.extensions.code).toBe('UNAUTHENTICATED');
+
+    const otherIdp = await startIdentityProvider({
+      audience: 'verwaltungscloud-catalogue',
+      machineClients: [
+        {
+          clientId: 'catalogue-harvester',
+          clientSecret: 'harvest-secret',
+          roles: [],
+          organisationId: 'koordinierung',
+        },
+      ],
+    });
+    closers.push(() => otherIdp.close());
+    const foreign = await openid.clientCredentialsGrant(
+      await openid.discovery(new URL(otherIdp.issuer), 'catalogue-harvester', 'harvest-secret', undefined, {
+        execute: [openid.allowInsecureRequests],
+      }),
+    );
+    expect((await query(url, LISTINGS, {}, foreign.access_token)).status).toBe(401);
+  });
+});
+
+describe('receiving signed notifications', () => {
+  let url: string;
+  let key: CryptoKey;
+  const received: ReceivedNotification[] = [];
+  let jwksServer: Server;
+
+  beforeAll(async () => {
+    const pair = await generateKeyPair('ES256');
+    key = pair.privateKey;
+    const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'catalogue-1', alg: 'ES256' };
+    // The catalogue's /.well-known/jwks.json, as the gateway serves it.
+    jwksServer = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ keys: [jwk] }));
+    });
+    await new Promise<void>((resolve) => jwksServer.listen(0, '127.0.0.1', resolve));
+    closers.push(() => new Promise((resolve) => jwksServer.close(resolve)));
+    const dir = folder({});
+    url = (
+      await start(
+        createProviderNode({
+          dir,
+          providerId: 'nordwerk',
+          catalogueJwksUrl: `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/.well-known/jwks.json`,
+          onNotification: (n) => received.push(n),
+        }),
+      )
+    ).replace(/graphql$/, 'notifications');
+  });
+
+  function notification(id: string, provider = 'nordwerk'): string {
+    return JSON.stringify({
+      type: 'subscription.requested',
+      notificationId: id,
+      provider,
+      occurredAt: new Date().toISOString(),
+      subscription: { id: 's1', state: 'REQUESTED', serviceId: 'nordwerk/alpha', planId: 'standard' },
+    });
+  }
+
+  async function post(body: string, signature?: string) {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(signature ? { [NOTIFICATION_SIGNATURE_HEADER]: signature } : {}),
+      },
+      body,
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  }
+
+  it('accepts a notification signed with the catalogue key, once', async () => {
+    const body = notification('n-1');
+    const signature = await signNotification(body, key, { alg: 'ES256', kid: 'catalogue-1' });
+    expect(await post(body, signature)).toEqual({
+      status: 200,
+      body: { status: 'received', notificationId: 'n-1' },
+    });
+    expect(received.map((n) => [n.notificationId, n.type, n.kid])).toEqual([
+      ['n-1', 'subscription.requested', 'catalogue-1'],
+    ]);
+    expect((await post(body, signature)).body.status).toBe('duplicate');
+    expect(received).toHaveLength(1);
+  });
+
+  it('refuses a missing, malformed or foreign signature and a changed body', async () => {
+    const body = notification('n-2');
+    const signature = await signNotification(body, key, { alg: 'ES256', kid: 'catalogue-1' });
+    expect(await post(body)).toMatchObject({ status: 401, body: { code: 'SIGNATURE_MISSING' } });
+    expect(await post(body, 'abc')).toMatchObject({ status: 401, body: { code: 'SIGNATURE_MALFORMED' } });
+    expect(await post(body.replace('n-2', 'n-3'), signature)).toMatchObject({
+      status: 401,
+      body: { code: 'SIGNATURE_INVALID' },
+    });
+    const stranger = await generateKeyPair('ES256');
+    const forged = await signNotification(body, stranger.privateKey, { alg: 'ES256', kid: 'catalogue-1' });
+    expect(await post(body, forged)).toMatchObject({ status: 401, body: { code: 'SIGNATURE_INVALID' } });
+    expect(received.map((n) => n.notificationId)).not.toContain('n-2');
+  });
+
+  it('refuses a notification addressed to another provider', async () => {
+    const body = notification('n-4', 'suedwerk');
+    const signature = await signNotification(body, key, { alg: 'ES256', kid: 'catalogue-1' });
+    expect((await post(body, signature)).status).toBe(400);
+  });
+});
