@@ -1,5 +1,7 @@
 import { resolve } from 'node:path';
+import type { SigningKeySource } from '../certification/signing-keys.ts';
 import type { DatabaseOptions } from './database/create-database.ts';
+import { subscriptionsConfigFromEnv, type SubscriptionsConfig } from './subscriptions/subscriptions-config.ts';
 
 /** Everything the gateway needs to run; built from the environment by `configFromEnv`. */
 export interface GatewayConfig {
@@ -20,6 +22,73 @@ export interface GatewayConfig {
   introspection: boolean;
   /** Largest accepted request body in bytes. Default 1 MiB. */
   maxBodyBytes: number;
+  /**
+   * The certificate signing key: CERTIFICATE_SIGNING_KEY_FILE when set; else generated and stored in
+   * the database in demo mode, and `missing` (the gateway refuses to start) in production.
+   */
+  certificateSigningKey: SigningKeySource;
+  /** The `iss` of certificates (CERTIFICATE_ISSUER). Default `urn:de:verwaltungscloud:koordinierungsstelle`. */
+  certificateIssuer: string;
+  /** Bearer token verification (the gateway is an OAuth 2.0 resource server). */
+  oidc: OidcConfig;
+  /** Demo mode only: port of the development identity provider on loopback. Default PORT + 1 (0 when PORT is 0). */
+  devIdentityProviderPort: number;
+  /** Subscription notifications: delivery worker, retries, webhook rules (gateway/subscriptions/). */
+  subscriptions: SubscriptionsConfig;
+}
+
+/** How bearer access tokens are verified; see gateway/auth/oidc-authenticator.ts. */
+export interface OidcConfig {
+  /**
+   * Trusted issuers (OIDC_ISSUER, comma- or space-separated). Empty in demo mode until main.ts starts
+   * the development identity provider; without issuers every bearer token is refused.
+   */
+  issuers: string[];
+  /** The value `aud` must contain (OIDC_AUDIENCE). Default `verwaltungscloud-catalogue`. */
+  audience: string;
+  /** Dotted path of the claim holding the roles (OIDC_ROLES_CLAIM). Default `roles`. */
+  rolesClaim: string;
+  /** Dotted path of the claim holding the organisation id (OIDC_ORG_CLAIM). Default `org`. */
+  organisationClaim: string;
+  /** Clock skew allowed for `exp` and `nbf`, in seconds. Default 30. */
+  clockToleranceSeconds: number;
+  /** Longest accepted token in bytes; longer ones are refused before parsing. Default 8192. */
+  maxTokenBytes: number;
+  /** After a key set fetch, how long a token with an unknown `kid` waits before another fetch, in ms. Default 30000. */
+  jwksCooldownMs: number;
+  /** How long fetched keys are trusted before the key set is fetched again, in ms. Default 600000. */
+  jwksCacheMaxAgeMs: number;
+  /** Timeout of each discovery or key set request, in ms. Default 5000. */
+  httpTimeoutMs: number;
+}
+
+/**
+ * Splits OIDC_ISSUER into issuer URLs. An issuer must be https, except on loopback (the development
+ * identity provider and tests), because its keys decide who may sign in.
+ */
+export function parseIssuers(value: string | undefined): string[] {
+  const issuers = (value ?? '').split(/[\s,]+/).filter((part) => part !== '');
+  for (const issuer of issuers) {
+    let url: URL;
+    try {
+      url = new URL(issuer);
+    } catch {
+      throw new Error(`OIDC_ISSUER: ${JSON.stringify(issuer)} is not a URL`);
+    }
+    const loopback = ['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname);
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+      throw new Error(`OIDC_ISSUER: ${issuer} must use https (http only on loopback)`);
+    }
+    if (url.search || url.hash) throw new Error(`OIDC_ISSUER: ${issuer} must not have a query or fragment`);
+  }
+  return [...new Set(issuers)];
+}
+
+function claimPath(name: string, value: string | undefined, fallback: string): string {
+  if (value === undefined || value === '') return fallback;
+  if (!/^[^.\s]+(\.[^.\s]+)*$/.test(value))
+    throw new Error(`${name} must be a claim name or a dotted path such as realm_access.roles, got ${JSON.stringify(value)}`);
+  return value;
 }
 
 function flag(value: string | undefined, fallback: boolean): boolean {
@@ -45,7 +114,9 @@ function integer(
 
 /** Reads the gateway's configuration from environment variables (see the README's table). */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
-  const production = Boolean(env.OIDC_ISSUER);
+  const issuers = parseIssuers(env.OIDC_ISSUER);
+  const production = issuers.length > 0;
+  const port = integer('PORT', env.PORT, 4000, 0, 65535);
   const database: DatabaseOptions = env.DATABASE_URL
     ? {
         kind: 'postgres',
@@ -54,7 +125,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConf
       }
     : { kind: 'pglite', dataDir: resolve(env.DATA_DIR || '.data') };
   return {
-    port: integer('PORT', env.PORT, 4000, 0, 65535),
+    port,
     host: env.HOST || '0.0.0.0',
     database,
     mode: production ? 'production' : 'demo',
@@ -63,5 +134,24 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConf
     exposeSqlStatementCount: flag(env.EXPOSE_SQL_STATEMENT_COUNT, false),
     introspection: flag(env.GRAPHQL_INTROSPECTION, !production),
     maxBodyBytes: integer('MAX_BODY_BYTES', env.MAX_BODY_BYTES, 1024 * 1024, 1024, 64 * 1024 * 1024),
+    certificateSigningKey: env.CERTIFICATE_SIGNING_KEY_FILE
+      ? { kind: 'file', path: resolve(env.CERTIFICATE_SIGNING_KEY_FILE) }
+      : production
+        ? { kind: 'missing' }
+        : { kind: 'generate' },
+    certificateIssuer: env.CERTIFICATE_ISSUER || 'urn:de:verwaltungscloud:koordinierungsstelle',
+    oidc: {
+      issuers,
+      audience: env.OIDC_AUDIENCE || 'verwaltungscloud-catalogue',
+      rolesClaim: claimPath('OIDC_ROLES_CLAIM', env.OIDC_ROLES_CLAIM, 'roles'),
+      organisationClaim: claimPath('OIDC_ORG_CLAIM', env.OIDC_ORG_CLAIM, 'org'),
+      clockToleranceSeconds: 30,
+      maxTokenBytes: 8192,
+      jwksCooldownMs: 30_000,
+      jwksCacheMaxAgeMs: 600_000,
+      httpTimeoutMs: 5000,
+    },
+    devIdentityProviderPort: integer('DEV_IDP_PORT', env.DEV_IDP_PORT, port === 0 || port === 65535 ? 0 : port + 1, 0, 65535),
+    subscriptions: subscriptionsConfigFromEnv(env, production),
   };
 }

@@ -1,10 +1,14 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { GraphQLError } from 'graphql';
 import { sql } from 'kysely';
-import { anonymousAuthenticator, devHeaderAuthenticator, type Authenticator } from './auth/authenticator.ts';
+import { gatewayAuthenticator, type Authenticator } from './auth/authenticator.ts';
+import { createOidcAuthenticator, type OutboundFetch } from './auth/oidc-authenticator.ts';
+import { oidcOutboundFetch } from './auth/oidc-outbound-fetch.ts';
+import { createCertification } from '../certification/certification-module.ts';
+import { createSubscriptionsModule, type SubscriptionsModule } from './subscriptions/subscriptions-module.ts';
 import { syncReferenceData } from './catalog/sync-reference-data.ts';
 import type { GatewayConfig } from './config.ts';
 import { createDatabase } from './database/create-database.ts';
@@ -25,6 +29,8 @@ export interface CreateServerOptions {
   database?: DatabaseHandle;
   /** Replaces the authenticator the configuration implies. */
   authenticator?: Authenticator;
+  /** Performs the OIDC requests (discovery, key sets). Default: the guarded fetch for the configured issuers. */
+  oidcFetch?: OutboundFetch;
 }
 
 /** The catalogue gateway, built and ready, but not listening. */
@@ -32,6 +38,8 @@ export interface CatalogueServer {
   readonly httpServer: Server;
   readonly database: DatabaseHandle;
   readonly config: GatewayConfig;
+  /** Subscription notifications and certification notices; tests drive `deliverDue` and the check directly. */
+  readonly subscriptions: SubscriptionsModule;
   /** Starts listening; resolves to the base URL (`http://127.0.0.1:PORT`). */
   listen(port?: number, host?: string): Promise<string>;
   /** Stops accepting requests, finishes open ones, and closes what the server owns. */
@@ -51,17 +59,36 @@ export async function createServer(
   const { db } = database;
   await migrateToLatest(db);
   await syncReferenceData(db);
-  if (config.seedDemoData) {
-    const { seedDemoCatalogue } = await import('../services/demo/seed-demo-catalogue.ts');
-    await seedDemoCatalogue(db);
-  }
+  // The criteria catalogue in sync and the signing key loaded (production refuses to start without one).
+  const certification = await createCertification(db, {
+    signingKey: config.certificateSigningKey,
+    issuer: config.certificateIssuer,
+  });
 
   const authenticator =
     options.authenticator ??
-    (config.devPrincipalHeader ? devHeaderAuthenticator() : anonymousAuthenticator());
+    gatewayAuthenticator({
+      bearer:
+        config.oidc.issuers.length > 0
+          ? createOidcAuthenticator(config.oidc, { fetch: options.oidcFetch ?? oidcOutboundFetch(config.oidc) })
+          : null,
+      devPrincipalHeader: config.devPrincipalHeader,
+    });
   // Each component contributes routes, write hooks and background work through a GatewayModule.
-  const modules: GatewayModule[] = [];
+  const subscriptions = createSubscriptionsModule({
+    db,
+    config: config.subscriptions,
+    signer: certification.signer,
+  });
+  const modules: GatewayModule[] = [certification.module, subscriptions];
   const hooks = composeCatalogWriteHooks(modules);
+  if (config.seedDemoData) {
+    // Through the same write path and hooks as the API: the audit chain covers the demo data too.
+    const { seedDemoCatalogue } = await import('../services/demo/seed-demo-catalogue.ts');
+    await seedDemoCatalogue(db, hooks);
+    const { seedDemoCertification } = await import('../services/demo/seed-demo-certification.ts');
+    await seedDemoCertification(db, { signer: certification.signer, hooks });
+  }
   const metrics = createMetrics();
   const apollo = new ApolloServer<GatewayContext>({
     schema: createSchema(),
@@ -83,11 +110,31 @@ export async function createServer(
       principal = await authenticator.authenticate(req);
     } catch (error) {
       if (error instanceof UserError) {
-        throw new GraphQLError(error.message, { extensions: { code: error.code, http: { status: 401 } } });
+        // RFC 6750: a refused bearer token is answered with 401 and a WWW-Authenticate challenge.
+        // The description may quote the token's own claims: only the characters RFC 6750 allows pass.
+        const description = error.message.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '?');
+        const challenge = `Bearer error="invalid_token", error_description="${description}"`;
+        throw new GraphQLError(error.message, {
+          extensions: {
+            code: error.code,
+            ...error.details,
+            http: { status: 401, headers: new HeaderMap([['www-authenticate', challenge]]) },
+          },
+        });
       }
       throw error;
     }
-    return { db, principal, loaders: createLoaders(db), hooks };
+    return {
+      db,
+      principal,
+      loaders: createLoaders(db),
+      hooks,
+      certificateSigner: certification.signer,
+      webhookUrlRules: {
+        allowHttp: config.subscriptions.webhookAllowHttp,
+        allowedAddresses: config.subscriptions.webhookAllowedAddresses,
+      },
+    };
   };
 
   const routes = new Map<string, RouteHandler>([
@@ -148,6 +195,7 @@ export async function createServer(
     httpServer,
     database,
     config,
+    subscriptions,
     listen: async (port = config.port, host = config.host) => {
       const url = await new Promise<string>((resolve, reject) => {
         httpServer.once('error', reject);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { canonicalJson } from '../../catalog-schema/canonical-json.ts';
+import { certifiedCondition } from '../../certification/certification-status.ts';
 import { referenceData } from '../../catalog-schema/reference-data.ts';
 import type { Database } from '../database/database.ts';
 import type { ServiceRow } from '../database/schema.ts';
@@ -19,6 +20,8 @@ export interface ServiceFilter {
   operatingModel?: readonly string[] | null;
   schutzbedarf?: string | null;
   includeWithdrawn?: boolean | null;
+  /** Only services with a certificate valid now (true) or only those without (false). */
+  certified?: boolean | null;
 }
 
 export interface SearchCorrection {
@@ -167,6 +170,7 @@ function normaliseFilter(filter: ServiceFilter): ServiceFilter {
     operatingModel: list(filter.operatingModel),
     schutzbedarf: filter.schutzbedarf ?? null,
     includeWithdrawn: filter.includeWithdrawn ?? false,
+    certified: filter.certified ?? null,
   };
 }
 
@@ -228,6 +232,8 @@ function filterConditions(filter: ServiceFilter, tsquery: string | null): Condit
   if (filter.lebenslage) base.push(sql`s.lebenslagen && ${filter.lebenslage}::text[]`);
   if (filter.ozgId) base.push(sql`s.ozg_ids && ${filter.ozgId}::text[]`);
   if (filter.efa !== null && filter.efa !== undefined) base.push(sql`s.efa = ${filter.efa}`);
+  if (filter.certified === true) base.push(certifiedCondition('s'));
+  if (filter.certified === false) base.push(sql`not ${certifiedCondition('s')}`);
   if (filter.schutzbedarf)
     base.push(sql`s.schutzbedarf_level >= ${SCHUTZBEDARF_LEVEL[filter.schutzbedarf] ?? 1}`);
   const facet: Conditions['facet'] = {};

@@ -1,10 +1,11 @@
 import { Migrator, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
 import type { Database } from './database.ts';
+import { certificationMigrations } from '../../certification/migrations/index.ts';
 import { gatewayMigrations } from './migrations/index.ts';
 
 /** Every component's migrations, merged; each name is unique and sorts by its timestamp. */
 export function allMigrations(): Record<string, Migration> {
-  return { ...gatewayMigrations };
+  return { ...gatewayMigrations, ...certificationMigrations };
 }
 
 function migrator(db: Kysely<Database>): Migrator {

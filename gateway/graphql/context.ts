@@ -1,7 +1,9 @@
 import type { Kysely } from 'kysely';
+import type { CertificateSigner } from '../../certification/signing-keys.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { CatalogWriteHooks } from '../catalog/publish-listing.ts';
 import type { Database } from '../database/database.ts';
+import type { WebhookUrlRules } from '../subscriptions/provider-webhook.ts';
 import type { Loaders } from './loaders.ts';
 
 /** What every resolver receives: the database, the caller, per-request loaders, write hooks. */
@@ -10,4 +12,8 @@ export interface GatewayContext {
   principal: Principal | null;
   loaders: Loaders;
   hooks: CatalogWriteHooks;
+  /** Signs certificates with the current key (certification/signing-keys.ts). */
+  certificateSigner: CertificateSigner;
+  /** What a provider's subscription webhook URL may be (gateway/subscriptions/provider-webhook.ts). */
+  webhookUrlRules: WebhookUrlRules;
 }

@@ -1,5 +1,8 @@
 import DataLoader from 'dataloader';
 import { sql, type Kysely } from 'kysely';
+import { certificatesById, certificatesOfServices } from '../../certification/certificates.ts';
+import { loadCriteriaCatalogue, type CriteriaCatalogue } from '../../certification/criteria.ts';
+import type { CertificateRow } from '../../certification/schema.ts';
 import type { Database } from '../database/database.ts';
 import type { OrganisationRow, ServiceRow } from '../database/schema.ts';
 import { organisationsById } from '../catalog/organisations.ts';
@@ -11,6 +14,11 @@ export interface Loaders {
   service: DataLoader<string, ServiceRow | null>;
   activeServiceCount: DataLoader<string, number>;
   activeServicesByOzgId: DataLoader<string, ServiceRow[]>;
+  /** Certificates by service id, newest first (certification status is computed from them). */
+  certificatesByService: DataLoader<string, CertificateRow[]>;
+  certificate: DataLoader<string, CertificateRow | null>;
+  /** The whole stored criteria catalogue, every version; one key, `all`. */
+  criteriaCatalogue: DataLoader<'all', CriteriaCatalogue>;
 }
 
 export function createLoaders(db: Kysely<Database>): Loaders {
@@ -43,6 +51,18 @@ export function createLoaders(db: Kysely<Database>): Loaders {
         where s.status = 'ACTIVE' and s.ozg_ids && ${[...ozgIds]}::text[]
         order by s.title, s.id`.execute(db);
       return ozgIds.map((id) => rows.filter((r) => r.ozg_ids.includes(id)));
+    }),
+    certificatesByService: new DataLoader(async (serviceIds) => {
+      const rows = await certificatesOfServices(db, serviceIds);
+      return serviceIds.map((id) => rows.filter((r) => r.service_id === id));
+    }),
+    certificate: new DataLoader(async (ids) => {
+      const byId = new Map((await certificatesById(db, ids)).map((r) => [r.id, r]));
+      return ids.map((id) => byId.get(id) ?? null);
+    }),
+    criteriaCatalogue: new DataLoader(async (keys) => {
+      const catalogue = await loadCriteriaCatalogue(db);
+      return keys.map(() => catalogue);
     }),
   };
 }

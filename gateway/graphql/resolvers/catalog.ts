@@ -51,7 +51,12 @@ export const catalogResolvers: Resolvers = {
       }
       const result = await publishListing(
         context.db,
-        { providerId: actor.organisation.id, listing: validation.listing, source: 'PUSH' },
+        {
+          providerId: actor.organisation.id,
+          listing: validation.listing,
+          source: 'PUSH',
+          actor: { subject: actor.principal.subject, organisationId: actor.organisation.id },
+        },
         context.hooks,
       );
       context.loaders.service.clear(result.service.id).prime(result.service.id, result.service);
@@ -64,7 +69,12 @@ export const catalogResolvers: Resolvers = {
       assertOwnService(actor, service, 'withdrawService');
       const withdrawn = await withdrawService(
         context.db,
-        { serviceId: id, reason: reason ?? null, source: 'PUSH' },
+        {
+          serviceId: id,
+          reason: reason ?? null,
+          source: 'PUSH',
+          actor: { subject: actor.principal.subject, organisationId: actor.organisation.id },
+        },
         context.hooks,
       );
       context.loaders.service.clear(id).prime(id, withdrawn);
