@@ -1,0 +1,39 @@
+import { UserError } from '../errors.ts';
+
+/** Keyset cursors over an ever-growing sequence (subscriptions by `seq`, deliveries by `id`), newest first. */
+export function encodeSequenceCursor(sequence: string | number): string {
+  return Buffer.from(`seq:${sequence}`, 'utf8').toString('base64url');
+}
+
+/** Decodes `after`; anything else is BAD_USER_INPUT. */
+export function decodeSequenceCursor(text: string): string {
+  const decoded = /^[A-Za-z0-9_-]{1,100}$/.test(text) ? Buffer.from(text, 'base64url').toString('utf8') : '';
+  const match = /^seq:([1-9][0-9]{0,18})$/.exec(decoded);
+  if (!match) {
+    throw new UserError(
+      'BAD_USER_INPUT',
+      "The cursor in `after` is malformed; use a cursor from this list's edges.",
+      {
+        argument: 'after',
+      },
+    );
+  }
+  return match[1]!;
+}
+
+/** `first` is 1 to 100. */
+export function pageSize(first: number | null | undefined): number {
+  const size = first ?? 20;
+  if (!Number.isInteger(size) || size < 1 || size > 100) {
+    throw new UserError('BAD_USER_INPUT', '`first` must be from 1 to 100.', { argument: 'first' });
+  }
+  return size;
+}
+
+/** One page of a list, plus how many items the whole list holds. */
+export interface Page<T> {
+  rows: T[];
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+  totalCount: number;
+}

@@ -1,0 +1,107 @@
+import { hostname } from 'node:os';
+import type { Kysely } from 'kysely';
+import type { Database } from '../database/database.ts';
+import type { GatewayModule } from '../gateway-module.ts';
+import { createGuardedFetch } from '../http/guarded-fetch.ts';
+import {
+  deliverDue,
+  type DeliveryOptions,
+  type DeliveryReport,
+  type NotificationSigner,
+} from './deliver-due.ts';
+import {
+  checkCertificationChanges,
+  recordCertificationChanges,
+  type RecordedNotice,
+} from './record-certification-changes.ts';
+import type { SubscriptionsConfig } from './subscriptions-config.ts';
+
+/** The subscriptions component as the gateway runs it; tests drive its work directly. */
+export interface SubscriptionsModule extends GatewayModule {
+  name: 'subscriptions';
+  /** Sends every notification due at `now` (default: the current time). */
+  deliverDue(now?: Date): Promise<DeliveryReport>;
+  /** Records a notice for every open subscription whose service's certification changed. */
+  checkCertificationChanges(now?: Date): Promise<RecordedNotice[]>;
+}
+
+/**
+ * Builds the subscriptions module: the delivery worker and the certification check run on timers
+ * while the server listens (each claims its work in PostgreSQL, so every replica may run them), and a
+ * catalogue write hook records a withdrawal or a listing change for the subscribers at once.
+ */
+export function createSubscriptionsModule(options: {
+  db: Kysely<Database>;
+  config: SubscriptionsConfig;
+  /** The catalogue's signing key (certification/signing-keys.ts). */
+  signer: NotificationSigner;
+  /** Replaces the guarded fetch (tests of the guard itself never need to). */
+  fetch?: DeliveryOptions['fetch'];
+}): SubscriptionsModule {
+  const { db, config } = options;
+  const fetch =
+    options.fetch ??
+    createGuardedFetch({
+      allowHttp: config.webhookAllowHttp,
+      allowedAddresses: config.webhookAllowedAddresses,
+      timeoutMs: config.webhookTimeoutMs,
+      maxResponseBytes: 64 * 1024,
+      maxRedirects: 0,
+      userAgent: 'verwaltungscloud-catalogue subscription-notifications',
+    });
+  const workerId = `${hostname()}:${process.pid}`;
+
+  const deliver = async (now = new Date()) =>
+    deliverDue(db, now, { signer: options.signer, fetch, config, workerId });
+  const check = (now = new Date()) => checkCertificationChanges(db, now);
+
+  const loops: Loop[] = [];
+  return {
+    name: 'subscriptions',
+    catalogWriteHooks: {
+      afterWrite: async (trx, event) => {
+        await recordCertificationChanges(trx, { serviceIds: [event.service.id], lock: 'wait' });
+      },
+    },
+    deliverDue: deliver,
+    checkCertificationChanges: check,
+    async start() {
+      if (config.deliveryIntervalMs > 0)
+        loops.push(startLoop('subscription delivery', config.deliveryIntervalMs, deliver));
+      if (config.certificationCheckIntervalMs > 0)
+        loops.push(startLoop('subscription certification check', config.certificationCheckIntervalMs, check));
+    },
+    async stop() {
+      await Promise.all(loops.splice(0).map((loop) => loop.stop()));
+    },
+  };
+}
+
+interface Loop {
+  stop(): Promise<void>;
+}
+
+/** Runs `work` every `intervalMs` after the previous run ended; a failed run is logged and retried next time. */
+function startLoop(name: string, intervalMs: number, work: () => Promise<unknown>): Loop {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+  let stopped = false;
+  const tick = () => {
+    running = work()
+      .then(
+        () => undefined,
+        (error: unknown) => console.error(`${name} failed:`, error),
+      )
+      .finally(() => {
+        if (!stopped) timer = setTimeout(tick, intervalMs);
+      });
+  };
+  timer = setTimeout(tick, 0);
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}
