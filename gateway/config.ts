@@ -1,7 +1,10 @@
 import { resolve } from 'node:path';
 import type { SigningKeySource } from '../certification/signing-keys.ts';
 import type { DatabaseOptions } from './database/create-database.ts';
-import { subscriptionsConfigFromEnv, type SubscriptionsConfig } from './subscriptions/subscriptions-config.ts';
+import {
+  subscriptionsConfigFromEnv,
+  type SubscriptionsConfig,
+} from './subscriptions/subscriptions-config.ts';
 
 /** Everything the gateway needs to run; built from the environment by `configFromEnv`. */
 export interface GatewayConfig {
@@ -87,7 +90,9 @@ export function parseIssuers(value: string | undefined): string[] {
 function claimPath(name: string, value: string | undefined, fallback: string): string {
   if (value === undefined || value === '') return fallback;
   if (!/^[^.\s]+(\.[^.\s]+)*$/.test(value))
-    throw new Error(`${name} must be a claim name or a dotted path such as realm_access.roles, got ${JSON.stringify(value)}`);
+    throw new Error(
+      `${name} must be a claim name or a dotted path such as realm_access.roles, got ${JSON.stringify(value)}`,
+    );
   return value;
 }
 
@@ -151,7 +156,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConf
       jwksCacheMaxAgeMs: 600_000,
       httpTimeoutMs: 5000,
     },
-    devIdentityProviderPort: integer('DEV_IDP_PORT', env.DEV_IDP_PORT, port === 0 || port === 65535 ? 0 : port + 1, 0, 65535),
+    devIdentityProviderPort: integer(
+      'DEV_IDP_PORT',
+      env.DEV_IDP_PORT,
+      port === 0 || port === 65535 ? 0 : port + 1,
+      0,
+      65535,
+    ),
     subscriptions: subscriptionsConfigFromEnv(env, production),
   };
 }

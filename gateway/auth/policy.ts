@@ -65,3 +65,49 @@ export function assertOwnService(
     );
   }
 }
+
+const ROLE_OF_KIND = Object.fromEntries(
+  Object.entries(KIND_OF_ROLE).map(([role, kind]) => [kind, role as Role]),
+) as Record<OrganisationKind, Role>;
+
+/**
+ * The caller acting for its own organisation, in the role that organisation's kind implies (an
+ * authority's member as authority, and so on). Refuses like requireRole: not signed in, no or an
+ * unregistered organisation, or not holding that role.
+ */
+export async function requireOwnOrganisation(
+  context: GatewayContext,
+  action: string,
+): Promise<Actor & { role: Role }> {
+  const organisationId = context.principal?.organisationId;
+  const organisation = organisationId ? await context.loaders.organisation.load(organisationId) : null;
+  // Without a registered organisation any role gives the same refusal; requireRole words it.
+  const role = organisation ? ROLE_OF_KIND[organisation.kind] : (context.principal?.roles[0] ?? 'authority');
+  return { ...(await requireRole(context, role, action)), role };
+}
+
+/**
+ * Data that belongs to one organisation and is not public (an authority's record, its subscriptions):
+ * the organisation's own members and coordinators see it, nobody else. Returns the caller.
+ */
+export async function requireOrganisationAccess(
+  context: GatewayContext,
+  organisationId: string,
+  action: string,
+): Promise<Actor & { role: Role }> {
+  const actor = await requireOwnOrganisation(context, action);
+  if (actor.role === 'coordinator' || actor.organisation.id === organisationId) return actor;
+  throw new UserError(
+    'FORBIDDEN',
+    `${action}: organisation "${organisationId}" is visible only to its own members and to coordinators; you act for "${actor.organisation.id}".`,
+  );
+}
+
+/**
+ * A key for everything the caller may see, for caches of responses: two callers with the same key see
+ * the same data. Only roles and organisation decide visibility, never the subject.
+ */
+export function visibilityKey(principal: Principal | null): string {
+  if (!principal) return 'public';
+  return `${[...principal.roles].sort().join(',')}@${principal.organisationId ?? ''}`;
+}

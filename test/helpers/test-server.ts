@@ -20,15 +20,25 @@ export interface TestServer {
   graphql<T = Record<string, any>>(
     query: string,
     variables?: Record<string, unknown>,
-    options?: { as?: string; headers?: Record<string, string> },
+    options?: { as?: string; token?: string; headers?: Record<string, string> },
   ): Promise<GraphQLResponse<T>>;
   close(): Promise<void>;
 }
 
-/** The gateway as tests run it: demo-mode rules, no demo data, SQL statement counts in responses. */
-export function testConfig(overrides: Partial<GatewayConfig> = {}): GatewayConfig {
+/**
+ * The gateway as tests run it: no demo data, SQL statement counts in responses; demo-mode rules from an
+ * empty environment, or production mode when `env` sets OIDC_ISSUER (then only bearer tokens count).
+ */
+export function testConfig(
+  overrides: Partial<GatewayConfig> = {},
+  env: NodeJS.ProcessEnv = {},
+): GatewayConfig {
+  const fromEnv = configFromEnv(env);
   return {
-    ...configFromEnv({}),
+    ...fromEnv,
+    // Production mode refuses to start without a configured certificate key; tests generate one.
+    certificateSigningKey:
+      fromEnv.certificateSigningKey.kind === 'missing' ? { kind: 'generate' } : fromEnv.certificateSigningKey,
     port: 0,
     host: '127.0.0.1',
     seedDemoData: false,
@@ -39,13 +49,13 @@ export function testConfig(overrides: Partial<GatewayConfig> = {}): GatewayConfi
 
 /** Starts the real gateway on port 0 over a database of its own. */
 export async function startTestServer(
-  options: { config?: Partial<GatewayConfig>; database?: TestDatabase } & Omit<
+  options: { config?: Partial<GatewayConfig>; env?: NodeJS.ProcessEnv; database?: TestDatabase } & Omit<
     CreateServerOptions,
     'database'
   > = {},
 ): Promise<TestServer> {
   const database = options.database ?? (await createTestDatabase());
-  const server = await createServer(testConfig(options.config), { ...options, database });
+  const server = await createServer(testConfig(options.config, options.env), { ...options, database });
   const url = await server.listen(0, '127.0.0.1');
   return {
     url,
@@ -58,6 +68,7 @@ export async function startTestServer(
         ...requestOptions.headers,
       };
       if (requestOptions.as) headers['x-dev-principal'] = requestOptions.as;
+      if (requestOptions.token) headers.authorization = `Bearer ${requestOptions.token}`;
       const response = await fetch(`${url}/graphql`, {
         method: 'POST',
         headers,

@@ -1,0 +1,138 @@
+import type { Kysely } from 'kysely';
+import { referenceData } from '../../catalog-schema/reference-data.ts';
+import type { Database } from '../database/database.ts';
+import type { NewOrganisation, OrganisationKind, OrganisationRow } from '../database/schema.ts';
+import { UserError } from '../errors.ts';
+
+/** Organisation ids: lowercase letters, digits and hyphens, 2 to 63 characters (also in tokens' `org`). */
+export const ORGANISATION_ID_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
+
+// The first two digits of an Amtlicher Regionalschlüssel name the Land (Länderschlüssel).
+const LAENDERSCHLUESSEL: Record<string, string> = {
+  'DE-SH': '01',
+  'DE-HH': '02',
+  'DE-NI': '03',
+  'DE-HB': '04',
+  'DE-NW': '05',
+  'DE-HE': '06',
+  'DE-RP': '07',
+  'DE-BW': '08',
+  'DE-BY': '09',
+  'DE-SL': '10',
+  'DE-BE': '11',
+  'DE-BB': '12',
+  'DE-MV': '13',
+  'DE-SN': '14',
+  'DE-ST': '15',
+  'DE-TH': '16',
+};
+
+export interface OrganisationInput {
+  id: string;
+  kind: OrganisationKind;
+  name: string;
+  land: string;
+  regionalschluessel?: string | null;
+}
+
+export interface InputProblem {
+  /** JSON pointer of the field, as in listing problems: `/regionalschluessel`. */
+  path: string;
+  message: string;
+}
+
+/** Checks an organisation to register; returns the normalised organisation or every problem found. */
+export function validateOrganisation(
+  input: OrganisationInput,
+): { ok: true; organisation: NewOrganisation } | { ok: false; problems: InputProblem[] } {
+  const problems: InputProblem[] = [];
+  const name = input.name.trim();
+  const regionalschluessel = input.regionalschluessel?.trim() || null;
+  if (!ORGANISATION_ID_PATTERN.test(input.id)) {
+    problems.push({
+      path: '/id',
+      message: 'must be 2 to 63 lowercase letters, digits or hyphens, starting with a letter or digit',
+    });
+  }
+  if (name.length < 2 || name.length > 200)
+    problems.push({ path: '/name', message: 'must be 2 to 200 characters' });
+  const land = referenceData().laender.get(input.land);
+  if (!land)
+    problems.push({
+      path: '/land',
+      message: `"${input.land}" is not a Land code (DE-SH, …) or DE for the Bund`,
+    });
+  if (regionalschluessel !== null) {
+    if (input.kind !== 'AUTHORITY') {
+      problems.push({
+        path: '/regionalschluessel',
+        message: 'only authorities have an Amtlicher Regionalschlüssel',
+      });
+    } else if (!/^\d{12}$/.test(regionalschluessel)) {
+      problems.push({
+        path: '/regionalschluessel',
+        message: 'must be the 12 digits of the Amtlicher Regionalschlüssel',
+      });
+    } else if (land && land.level === 'BUND') {
+      problems.push({
+        path: '/regionalschluessel',
+        message: 'a federal authority (Land DE) has no Regionalschlüssel',
+      });
+    } else if (land && LAENDERSCHLUESSEL[land.code] !== regionalschluessel.slice(0, 2)) {
+      problems.push({
+        path: '/regionalschluessel',
+        message: `starts with ${regionalschluessel.slice(0, 2)}, but ${land.name} is ${LAENDERSCHLUESSEL[land.code]}`,
+      });
+    }
+  }
+  if (problems.length > 0) return { ok: false, problems };
+  return {
+    ok: true,
+    organisation: { id: input.id, kind: input.kind, name, land: input.land, regionalschluessel },
+  };
+}
+
+/**
+ * Registers a new organisation: BAD_USER_INPUT with every problem for invalid input, CONFLICT when the
+ * id is taken. Registering never changes an existing organisation.
+ */
+export async function registerOrganisation(
+  db: Kysely<Database>,
+  input: OrganisationInput,
+): Promise<OrganisationRow> {
+  const validation = validateOrganisation(input);
+  if (!validation.ok) {
+    throw new UserError(
+      'BAD_USER_INPUT',
+      `The organisation is invalid: ${validation.problems.map((p) => `${p.path} ${p.message}`).join('; ')}.`,
+      { problems: validation.problems },
+    );
+  }
+  const inserted = await db
+    .insertInto('organisation')
+    .values(validation.organisation)
+    .onConflict((oc) => oc.column('id').doNothing())
+    .returningAll()
+    .executeTakeFirst();
+  if (inserted) return inserted;
+  const existing = await db
+    .selectFrom('organisation')
+    .select(['kind', 'name'])
+    .where('id', '=', input.id)
+    .executeTakeFirst();
+  throw new UserError(
+    'CONFLICT',
+    `An organisation "${input.id}" is registered already${existing ? ` (${existing.kind}, ${existing.name})` : ''}.`,
+    { organisationId: input.id },
+  );
+}
+
+/** Every registered organisation, or those of one kind, by name. */
+export async function listOrganisations(
+  db: Kysely<Database>,
+  kind: OrganisationKind | null = null,
+): Promise<OrganisationRow[]> {
+  let query = db.selectFrom('organisation').selectAll();
+  if (kind) query = query.where('kind', '=', kind);
+  return query.orderBy('name').orderBy('id').execute();
+}
