@@ -1,0 +1,208 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeListing, registerOrganisation } from '../../test/helpers/listings.ts';
+import { createTestDatabase, type TestDatabase } from '../../test/helpers/test-database.ts';
+import type { CatalogWriteEvent, CatalogWriteHooks, PublishInput } from './publish-listing.ts';
+import { publishListing, withdrawService } from './publish-listing.ts';
+import { publishListings } from './publish-listings.ts';
+
+// The batched publish keeps every rule of publishing one listing at a time.
+let database: TestDatabase;
+
+const push = (providerId: string, listing: ReturnType<typeof makeListing>): PublishInput => ({
+  providerId,
+  listing,
+  source: 'PUSH',
+});
+
+async function counts(providerId: string) {
+  const { rows } = await sql<{ services: number; revisions: number }>`
+    select (select count(*)::int from service where provider_id = ${providerId}) as services,
+      (select count(*)::int from service_revision r join service s on s.id = r.service_id
+        where s.provider_id = ${providerId}) as revisions`.execute(database.db);
+  return rows[0]!;
+}
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  for (const id of ['batchwerk', 'einzelwerk', 'hookwerk', 'grosswerk', 'konfliktwerk']) {
+    await registerOrganisation(database.db, id);
+  }
+});
+afterAll(() => database?.close());
+
+describe('publishListings', () => {
+  it('stores the same rows as publishing one by one', async () => {
+    const listings = [
+      makeListing({
+        id: 'a',
+        title: 'Wohngeldantrag digital',
+        keywords: ['Mietzuschuss'],
+        ozgIds: ['10092'],
+      }),
+      makeListing({ id: 'b', title: 'Hundesteuer anmelden', efa: true, developingLand: 'DE-BY' }),
+    ];
+    const batch = await publishListings(
+      database.db,
+      listings.map((l) => push('batchwerk', l)),
+    );
+    for (const l of listings) await publishListing(database.db, push('einzelwerk', l));
+    expect(batch.map((r) => [r.service.id, r.outcome, r.service.revision])).toEqual([
+      ['batchwerk/a', 'CREATED', 1],
+      ['batchwerk/b', 'CREATED', 1],
+    ]);
+    const { rows } = await sql<Record<string, unknown>>`
+      select * from service where provider_id in ('batchwerk', 'einzelwerk') order by local_id, provider_id`.execute(
+      database.db,
+    );
+    const comparable = ({
+      id: _id,
+      provider_id: _p,
+      published_at: _pa,
+      updated_at: _ua,
+      fetched_at: _fa,
+      ...rest
+    }: Record<string, unknown>) => rest;
+    expect(comparable(rows[0]!)).toEqual(comparable(rows[1]!));
+    expect(comparable(rows[2]!)).toEqual(comparable(rows[3]!));
+    const terms = await sql<{ term: string }>`
+      select term from search_term where term in ('wohngeldantrag', 'mietzuschuss', 'hundesteuer')`.execute(
+      database.db,
+    );
+    expect(terms.rows).toHaveLength(3);
+    expect(await counts('batchwerk')).toEqual({ services: 2, revisions: 2 });
+  });
+
+  it('creates, updates, reactivates and leaves unchanged in one batch, in input order', async () => {
+    const same = makeListing({ id: 'gleich' });
+    const changed = makeListing({ id: 'neu-fassung' });
+    const withdrawn = makeListing({ id: 'zurueck' });
+    await publishListings(database.db, [
+      push('batchwerk', same),
+      push('batchwerk', changed),
+      push('batchwerk', withdrawn),
+    ]);
+    await withdrawService(database.db, { serviceId: 'batchwerk/zurueck', reason: 'Pause', source: 'PUSH' });
+    const before = await counts('batchwerk');
+    const untouched = await database.db
+      .selectFrom('service')
+      .select('updated_at')
+      .where('id', '=', 'batchwerk/gleich')
+      .executeTakeFirstOrThrow();
+
+    const results = await publishListings(database.db, [
+      push('batchwerk', makeListing({ id: 'frisch' })),
+      push('batchwerk', same),
+      push('batchwerk', { ...changed, version: '2.0.0', title: 'Neue Fassung' }),
+      push('batchwerk', withdrawn),
+    ]);
+    expect(results.map((r) => [r.service.id, r.outcome, r.service.revision, r.service.status])).toEqual([
+      ['batchwerk/frisch', 'CREATED', 1, 'ACTIVE'],
+      ['batchwerk/gleich', 'UNCHANGED', 1, 'ACTIVE'],
+      ['batchwerk/neu-fassung', 'UPDATED', 2, 'ACTIVE'],
+      ['batchwerk/zurueck', 'REACTIVATED', 1, 'ACTIVE'],
+    ]);
+    // one new service; revisions for the new one and the changed one, none for unchanged or reactivated
+    expect(await counts('batchwerk')).toEqual({
+      services: before.services + 1,
+      revisions: before.revisions + 2,
+    });
+    const after = await database.db
+      .selectFrom('service')
+      .select('updated_at')
+      .where('id', '=', 'batchwerk/gleich')
+      .executeTakeFirstOrThrow();
+    expect(after.updated_at).toEqual(untouched.updated_at);
+    const reactivated = await database.db
+      .selectFrom('service')
+      .select(['withdrawn_at', 'withdrawn_reason'])
+      .where('id', '=', 'batchwerk/zurueck')
+      .executeTakeFirstOrThrow();
+    expect(reactivated).toEqual({ withdrawn_at: null, withdrawn_reason: null });
+  });
+
+  it('treats the same id twice as two publishes in a row', async () => {
+    const first = makeListing({ id: 'zweimal' });
+    const results = await publishListings(database.db, [
+      push('batchwerk', first),
+      push('batchwerk', { ...first, title: 'Zweimal, geändert' }),
+      push('batchwerk', { ...first, title: 'Zweimal, geändert' }),
+    ]);
+    expect(results.map((r) => [r.outcome, r.service.revision, r.service.title])).toEqual([
+      ['CREATED', 1, first.title],
+      ['UPDATED', 2, 'Zweimal, geändert'],
+      ['UNCHANGED', 2, 'Zweimal, geändert'],
+    ]);
+  });
+
+  it('refuses a pushed listing whose id is harvested (CONFLICT) and writes nothing of the batch', async () => {
+    await publishListing(database.db, {
+      providerId: 'konfliktwerk',
+      listing: makeListing({ id: 'geerntet' }),
+      source: 'HARVEST',
+      endpoint: 'https://katalog.konfliktwerk.example/listings',
+    });
+    const before = await counts('konfliktwerk');
+    const attempt = publishListings(database.db, [
+      push('konfliktwerk', makeListing({ id: 'unschuldig' })),
+      push('konfliktwerk', makeListing({ id: 'geerntet', title: 'Per Push überschrieben' })),
+    ]);
+    await expect(attempt).rejects.toMatchObject({
+      code: 'CONFLICT',
+      details: { serviceId: 'konfliktwerk/geerntet' },
+    });
+    expect(await counts('konfliktwerk')).toEqual(before);
+  });
+
+  it('runs the write hooks inside the transaction, once per write, and rolls back when one fails', async () => {
+    const seen: { event: CatalogWriteEvent; visible: number }[] = [];
+    const hooks: CatalogWriteHooks = {
+      afterWrite: async (trx, event) => {
+        const row = await trx
+          .selectFrom('service')
+          .select(sql<number>`count(*)::int`.as('n'))
+          .where('id', '=', event.service.id)
+          .executeTakeFirstOrThrow();
+        seen.push({ event, visible: row.n });
+      },
+    };
+    const listing = makeListing({ id: 'mit-hook' });
+    await publishListings(
+      database.db,
+      [push('hookwerk', listing), push('hookwerk', makeListing({ id: 'auch' }))],
+      hooks,
+    );
+    expect(seen.map((s) => [s.event.action, s.event.service.id, s.event.outcome, s.visible])).toEqual([
+      ['service.published', 'hookwerk/mit-hook', 'CREATED', 1],
+      ['service.published', 'hookwerk/auch', 'CREATED', 1],
+    ]);
+
+    seen.length = 0;
+    await publishListings(database.db, [push('hookwerk', listing)], hooks);
+    expect(seen).toEqual([]); // unchanged content: no write, no hook
+
+    const failing = {
+      afterWrite: async () => {
+        throw new Error('audit chain unavailable');
+      },
+    };
+    const before = await counts('hookwerk');
+    await expect(
+      publishListings(database.db, [push('hookwerk', makeListing({ id: 'nie' }))], failing),
+    ).rejects.toThrow('audit chain unavailable');
+    expect(await counts('hookwerk')).toEqual(before);
+  });
+
+  it('publishes batches larger than one statement holds', async () => {
+    const listings = Array.from({ length: 1205 }, (_, i) =>
+      push('grosswerk', makeListing({ id: `dienst-${i}` })),
+    );
+    const results = await publishListings(database.db, listings);
+    expect(results).toHaveLength(1205);
+    expect(results.every((r) => r.outcome === 'CREATED')).toBe(true);
+    expect(results[1204]!.service.id).toBe('grosswerk/dienst-1204');
+    expect(await counts('grosswerk')).toEqual({ services: 1205, revisions: 1205 });
+    const again = await publishListings(database.db, listings);
+    expect(again.every((r) => r.outcome === 'UNCHANGED')).toBe(true);
+  });
+});
