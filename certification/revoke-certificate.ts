@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { CatalogWriteHooks } from '../gateway/catalog/publish-listing.ts';
 import type { Database } from '../gateway/database/database.ts';
 import { UserError } from '../gateway/errors.ts';
 import { appendAuditEvent } from './audit-chain.ts';
@@ -13,6 +14,8 @@ import type { CertificateRow } from './schema.ts';
 export async function revokeCertificate(
   db: Kysely<Database>,
   input: { certificateId: string; reason: string; actor: CertificationActor },
+  /** The gateway's write hooks: `afterCertificateRevoked` runs in the revoking transaction. */
+  hooks: CatalogWriteHooks = {},
 ): Promise<CertificateRow> {
   const reason = input.reason.trim();
   if (reason.length < 3 || reason.length > 1000)
@@ -47,6 +50,7 @@ export async function revokeCertificate(
       .where('id', '=', current.id)
       .returningAll()
       .executeTakeFirstOrThrow();
+    await hooks.afterCertificateRevoked?.(trx, revoked);
     await appendAuditEvent(trx, {
       actor: input.actor,
       action: 'certificate.revoked',

@@ -20,12 +20,18 @@ export interface GatewayModule {
   stop?(): Promise<void>;
 }
 
-/** Runs every module's catalogue write hook, in module order, inside the same transaction. */
+/** Runs every module's catalogue write hooks, in module order, inside the same transaction. */
 export function composeCatalogWriteHooks(modules: readonly GatewayModule[]): CatalogWriteHooks {
   const hooks = modules.flatMap((m) => (m.catalogWriteHooks?.afterWrite ? [m.catalogWriteHooks] : []));
+  const revocationHooks = modules.flatMap((m) =>
+    m.catalogWriteHooks?.afterCertificateRevoked ? [m.catalogWriteHooks] : [],
+  );
   return {
     afterWrite: async (trx, event) => {
       for (const hook of hooks) await hook.afterWrite!(trx, event);
+    },
+    afterCertificateRevoked: async (trx, certificate) => {
+      for (const hook of revocationHooks) await hook.afterCertificateRevoked!(trx, certificate);
     },
   };
 }

@@ -33,6 +33,11 @@ export interface PublishResult {
 /** Hooks that run inside the publishing transaction (the audit chain appends here). */
 export interface CatalogWriteHooks {
   afterWrite?(trx: Transaction<Database>, event: CatalogWriteEvent): Promise<void>;
+  /**
+   * Runs inside the transaction that revokes a certificate (certification/revoke-certificate.ts): a
+   * revocation changes what the catalogue shows too (subscriptions record their notices here).
+   */
+  afterCertificateRevoked?(trx: Transaction<Database>, certificate: { id: string; service_id: string }): Promise<void>;
 }
 
 export interface CatalogWriteEvent {

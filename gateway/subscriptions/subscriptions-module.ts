@@ -62,6 +62,9 @@ export function createSubscriptionsModule(options: {
       afterWrite: async (trx, event) => {
         await recordCertificationChanges(trx, { serviceIds: [event.service.id], lock: 'wait' });
       },
+      afterCertificateRevoked: async (trx, certificate) => {
+        await recordCertificationChanges(trx, { serviceIds: [certificate.service_id], lock: 'wait' });
+      },
     },
     deliverDue: deliver,
     checkCertificationChanges: check,
