@@ -37,7 +37,10 @@ export interface CatalogWriteHooks {
    * Runs inside the transaction that revokes a certificate (certification/revoke-certificate.ts): a
    * revocation changes what the catalogue shows too (subscriptions record their notices here).
    */
-  afterCertificateRevoked?(trx: Transaction<Database>, certificate: { id: string; service_id: string }): Promise<void>;
+  afterCertificateRevoked?(
+    trx: Transaction<Database>,
+    certificate: { id: string; service_id: string },
+  ): Promise<void>;
 }
 
 export interface CatalogWriteEvent {

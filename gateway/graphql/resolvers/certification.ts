@@ -96,7 +96,11 @@ export const certificationResolvers: Resolvers = {
     },
     revokeCertificate: async (_parent, { id, reason }, context) => {
       const actor = await coordinator(context, 'revokeCertificate');
-      const revoked = await revokeCertificate(context.db, { certificateId: id, reason, actor }, context.hooks);
+      const revoked = await revokeCertificate(
+        context.db,
+        { certificateId: id, reason, actor },
+        context.hooks,
+      );
       context.loaders.certificatesByService.clear(revoked.service_id);
       context.loaders.certificate.clear(id).prime(id, revoked);
       return revoked;
