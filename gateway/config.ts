@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { SigningKeySource } from '../certification/signing-keys.ts';
 import type { DatabaseOptions } from './database/create-database.ts';
+import { harvestConfigFromEnv, type HarvestConfig } from './harvest/harvest-config.ts';
 import {
   subscriptionsConfigFromEnv,
   type SubscriptionsConfig,
@@ -38,6 +39,8 @@ export interface GatewayConfig {
   devIdentityProviderPort: number;
   /** Subscription notifications: delivery worker, retries, webhook rules (gateway/subscriptions/). */
   subscriptions: SubscriptionsConfig;
+  /** Federation: harvesting provider endpoints (gateway/harvest/). */
+  harvest: HarvestConfig;
 }
 
 /** How bearer access tokens are verified; see gateway/auth/oidc-authenticator.ts. */
@@ -164,5 +167,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConf
       65535,
     ),
     subscriptions: subscriptionsConfigFromEnv(env, production),
+    harvest: harvestConfigFromEnv(env, production, issuers),
   };
 }

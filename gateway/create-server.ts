@@ -16,6 +16,8 @@ import type { DatabaseHandle } from './database/database.ts';
 import { migrateToLatest, pendingMigrations } from './database/migrate.ts';
 import { formatError, UserError } from './errors.ts';
 import { composeCatalogWriteHooks, type GatewayModule, type RouteHandler } from './gateway-module.ts';
+import { createHarvester, type Harvester } from './harvest/harvester.ts';
+import { harvestModule } from './harvest/harvest-module.ts';
 import type { GatewayContext } from './graphql/context.ts';
 import { createLoaders } from './graphql/loaders.ts';
 import { createSchema } from './graphql/schema.ts';
@@ -40,6 +42,8 @@ export interface CatalogueServer {
   readonly config: GatewayConfig;
   /** Subscription notifications and certification notices; tests drive `deliverDue` and the check directly. */
   readonly subscriptions: SubscriptionsModule;
+  /** Harvests provider endpoints; tests drive `harvestDue(now)` directly. */
+  readonly harvester: Harvester;
   /** Starts listening; resolves to the base URL (`http://127.0.0.1:PORT`). */
   listen(port?: number, host?: string): Promise<string>;
   /** Stops accepting requests, finishes open ones, and closes what the server owns. */
@@ -82,6 +86,9 @@ export async function createServer(
   });
   const modules: GatewayModule[] = [certification.module, subscriptions];
   const hooks = composeCatalogWriteHooks(modules);
+  // Harvested listings are written through the same composed hooks as pushed ones (audit, caches).
+  const harvester = createHarvester({ db, hooks, config: config.harvest });
+  modules.push(harvestModule(harvester));
   if (config.seedDemoData) {
     // Through the same write path and hooks as the API: the audit chain covers the demo data too.
     const { seedDemoCatalogue } = await import('../services/demo/seed-demo-catalogue.ts');
@@ -134,6 +141,7 @@ export async function createServer(
         allowHttp: config.subscriptions.webhookAllowHttp,
         allowedAddresses: config.subscriptions.webhookAllowedAddresses,
       },
+      harvester,
     };
   };
 
@@ -196,6 +204,7 @@ export async function createServer(
     database,
     config,
     subscriptions,
+    harvester,
     listen: async (port = config.port, host = config.host) => {
       const url = await new Promise<string>((resolve, reject) => {
         httpServer.once('error', reject);

@@ -62,6 +62,8 @@ async function resolverTypes(): Promise<string> {
         SubscriptionDelivery: '../models.ts#SubscriptionDeliveryModel',
         SubscriptionDeliveryConnection: '../models.ts#SubscriptionDeliveryConnectionModel',
         SubscriptionWebhook: '../models.ts#SubscriptionWebhookModel',
+        HarvestEndpoint: '../models.ts#HarvestEndpointModel',
+        HarvestRun: '../models.ts#HarvestRunModel',
       },
       resolverTypeWrapperSignature: 'Promise<T> | T',
       optionalResolveType: true,

@@ -1,10 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { CertificationTables } from '../../certification/schema.ts';
+import type { HarvestTables } from '../harvest/store/harvest-tables.ts';
 import type { SubscriptionTables } from '../subscriptions/subscription-tables.ts';
 import type { CatalogTables } from './schema.ts';
 
 /** All tables of the catalogue's PostgreSQL database. */
-export type Database = CatalogTables & CertificationTables & SubscriptionTables;
+export type Database = CatalogTables & CertificationTables & SubscriptionTables & HarvestTables;
 
 /** The one database seam: a kysely instance on PostgreSQL or embedded PGlite, and how to close it. */
 export interface DatabaseHandle {

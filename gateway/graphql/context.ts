@@ -3,6 +3,7 @@ import type { CertificateSigner } from '../../certification/signing-keys.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { CatalogWriteHooks } from '../catalog/publish-listing.ts';
 import type { Database } from '../database/database.ts';
+import type { Harvester } from '../harvest/harvester.ts';
 import type { WebhookUrlRules } from '../subscriptions/provider-webhook.ts';
 import type { Loaders } from './loaders.ts';
 
@@ -16,4 +17,6 @@ export interface GatewayContext {
   certificateSigner: CertificateSigner;
   /** What a provider's subscription webhook URL may be (gateway/subscriptions/provider-webhook.ts). */
   webhookUrlRules: WebhookUrlRules;
+  /** Runs harvests on request (gateway/harvest/harvester.ts). */
+  harvester: Harvester;
 }

@@ -20,6 +20,8 @@ import type {
   ProfileRow,
 } from '../../certification/schema.ts';
 
+import type { HarvestEndpointRow, HarvestRunRow } from '../harvest/store/harvest-tables.ts';
+
 export type ServiceModel = ServiceRow;
 export type OrganisationModel = OrganisationRow;
 export type OzgLeistungModel = OzgLeistung;
@@ -41,3 +43,5 @@ export type SubscriptionStepModel = SubscriptionStepRecord;
 export type SubscriptionDeliveryModel = SubscriptionOutboxRow;
 export type SubscriptionDeliveryConnectionModel = Page<SubscriptionOutboxRow>;
 export type SubscriptionWebhookModel = ProviderWebhookRow;
+export type HarvestEndpointModel = HarvestEndpointRow;
+export type HarvestRunModel = HarvestRunRow;

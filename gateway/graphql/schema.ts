@@ -5,6 +5,7 @@ import type { Resolvers } from './generated/resolvers-types.ts';
 import { authResolvers } from './resolvers/auth.ts';
 import { catalogResolvers } from './resolvers/catalog.ts';
 import { certificationResolvers } from './resolvers/certification.ts';
+import { federationResolvers } from './resolvers/federation.ts';
 import { subscriptionResolvers } from './resolvers/subscriptions.ts';
 import { DateTimeScalar, JsonScalar } from './scalars.ts';
 
@@ -14,6 +15,7 @@ export const domainResolvers: Resolvers[] = [
   certificationResolvers,
   authResolvers,
   subscriptionResolvers,
+  federationResolvers,
 ];
 
 /** The executable public schema: catalog-schema's SDL with the gateway's resolvers. */

@@ -1,0 +1,57 @@
+import * as openid from 'openid-client';
+import type { GuardedFetch } from '../../http/guarded-fetch.ts';
+import type { HarvestClientConfig } from '../harvest-config.ts';
+import { HarvestFailure } from '../types.ts';
+
+/** Gives the harvester's access token for endpoints that require one, fetching a new one when needed. */
+export type HarvesterToken = () => Promise<string>;
+
+/**
+ * The harvester's client-credentials token from the configured issuer (discovery and token requests
+ * through the guarded fetch), cached until 30 s before it expires.
+ */
+export function harvesterToken(
+  client: HarvestClientConfig | null,
+  fetch: GuardedFetch,
+  allowHttp: boolean,
+): HarvesterToken {
+  let configuration: Promise<openid.Configuration> | undefined;
+  let cached: { token: string; expiresAt: number } | undefined;
+
+  return async () => {
+    if (!client) {
+      throw new HarvestFailure(
+        'TOKEN_UNAVAILABLE',
+        'the endpoint requires a token, and the gateway has no harvest client (HARVEST_CLIENT_ID)',
+        false,
+      );
+    }
+    if (cached && cached.expiresAt - 30_000 > Date.now()) return cached.token;
+    try {
+      configuration ??= openid.discovery(
+        new URL(client.issuer),
+        client.clientId,
+        client.clientSecret,
+        undefined,
+        {
+          [openid.customFetch]: fetch,
+          execute: allowHttp ? [openid.allowInsecureRequests] : [],
+        },
+      );
+      const response = await openid.clientCredentialsGrant(
+        await configuration,
+        client.scope ? { scope: client.scope } : {},
+      );
+      cached = { token: response.access_token, expiresAt: Date.now() + (response.expires_in ?? 300) * 1000 };
+      return cached.token;
+    } catch (error) {
+      configuration = undefined;
+      throw new HarvestFailure(
+        'TOKEN_UNAVAILABLE',
+        `no access token from ${client.issuer}: ${(error as Error).message}`,
+        true,
+        { cause: error },
+      );
+    }
+  };
+}

@@ -1,0 +1,172 @@
+import { GuardedFetchError, type GuardedFetch } from '../../http/guarded-fetch.ts';
+import {
+  HarvestFailure,
+  type EndpointReader,
+  type EndpointTarget,
+  type HarvestedEntry,
+  type ListingChanges,
+} from '../types.ts';
+import type { HarvesterToken } from './harvester-token.ts';
+import { withRetries } from './with-retries.ts';
+
+// catalog-schema/provider-endpoint.graphql
+const LISTINGS_QUERY = `query Listings($updatedSince: DateTime, $first: Int, $after: String) {
+  listings(updatedSince: $updatedSince, first: $first, after: $after) {
+    asOf
+    nodes { id document }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
+
+export interface ProviderEndpointReaderOptions {
+  /** The guarded fetch: address rules, per-request timeout and response size cap. */
+  fetch: GuardedFetch;
+  token: HarvesterToken;
+  pageSize: number;
+  /** More listings than this in one read fail the run (TOO_MANY_LISTINGS). */
+  maxListings: number;
+  retries: number;
+  retryBackoffMs: number;
+}
+
+interface Page {
+  asOf: Date;
+  nodes: HarvestedEntry[];
+  hasNextPage: boolean;
+  endCursor: string | null;
+}
+
+function failureOf(error: GuardedFetchError): HarvestFailure {
+  switch (error.code) {
+    case 'TIMEOUT':
+      return new HarvestFailure('TIMEOUT', error.message, true, { cause: error });
+    case 'CONNECTION_FAILED':
+      return new HarvestFailure('UNREACHABLE', error.message, true, { cause: error });
+    case 'RESPONSE_TOO_LARGE':
+      return new HarvestFailure('RESPONSE_TOO_LARGE', error.message, false, { cause: error });
+    case 'ADDRESS_REFUSED':
+    case 'URL_REFUSED':
+      return new HarvestFailure(error.code, error.message, false, { cause: error });
+    case 'TOO_MANY_REDIRECTS':
+      return new HarvestFailure('BAD_RESPONSE', error.message, false, { cause: error });
+  }
+}
+
+function bad(target: EndpointTarget, what: string): HarvestFailure {
+  return new HarvestFailure('BAD_RESPONSE', `${target.url} ${what}`, false);
+}
+
+function parsePage(target: EndpointTarget, body: unknown): Page {
+  const { data, errors } = (body ?? {}) as { data?: unknown; errors?: { message?: unknown }[] };
+  const listings = (data as { listings?: unknown } | null | undefined)?.listings as
+    | { asOf?: unknown; nodes?: unknown; pageInfo?: { hasNextPage?: unknown; endCursor?: unknown } }
+    | null
+    | undefined;
+  if (!listings) {
+    const message = Array.isArray(errors) ? String(errors[0]?.message ?? 'an error') : 'no listings';
+    throw bad(target, `answered without listings: ${message.slice(0, 300)}`);
+  }
+  const asOf = typeof listings.asOf === 'string' ? new Date(listings.asOf) : new Date(NaN);
+  if (Number.isNaN(asOf.getTime())) throw bad(target, 'answered without a valid asOf');
+  if (!Array.isArray(listings.nodes)) throw bad(target, 'answered without nodes');
+  const nodes = listings.nodes.map((node: unknown, i: number) => {
+    const entry = node as { id?: unknown; document?: unknown } | null;
+    if (!entry || typeof entry.id !== 'string' || entry.document === undefined)
+      throw bad(target, `answered a node without id or document (node ${i})`);
+    return { id: entry.id, document: entry.document };
+  });
+  const endCursor = listings.pageInfo?.endCursor;
+  return {
+    asOf,
+    nodes,
+    hasNextPage: listings.pageInfo?.hasNextPage === true,
+    endCursor: typeof endCursor === 'string' ? endCursor : null,
+  };
+}
+
+/**
+ * Reads a provider endpoint over the contract in catalog-schema/provider-endpoint.graphql: every page
+ * of the full snapshot (`since` null) or of the delta since `since`. Each request goes through the
+ * guarded fetch and is retried with backoff when the failure is transient; any page failing for good
+ * fails the whole read, so a run never applies half a snapshot.
+ */
+export function providerEndpointReader(options: ProviderEndpointReaderOptions): EndpointReader {
+  async function fetchPage(
+    target: EndpointTarget,
+    since: Date | null,
+    after: string | null,
+    signal: AbortSignal | undefined,
+  ): Promise<Page> {
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      accept: 'application/json',
+    };
+    if (target.requiresToken) headers.authorization = `Bearer ${await options.token()}`;
+    let response: Response;
+    try {
+      response = await options.fetch(target.url, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({
+          query: LISTINGS_QUERY,
+          variables: { updatedSince: since?.toISOString() ?? null, first: options.pageSize, after },
+        }),
+        signal,
+      });
+    } catch (error) {
+      if (error instanceof GuardedFetchError) throw failureOf(error);
+      throw error; // aborted: the run is being stopped
+    }
+    if (response.status === 401 || response.status === 403) {
+      throw new HarvestFailure(
+        'UNAUTHORIZED',
+        `${target.url} refused the harvester (HTTP ${response.status})`,
+        false,
+      );
+    }
+    if (response.status >= 500 || response.status === 429) {
+      throw new HarvestFailure('UNREACHABLE', `${target.url} answered HTTP ${response.status}`, true);
+    }
+    let body: unknown;
+    try {
+      body = await response.json();
+    } catch {
+      throw bad(target, `answered HTTP ${response.status} without JSON`);
+    }
+    return parsePage(target, body);
+  }
+
+  return {
+    async read(target, since, signal): Promise<ListingChanges> {
+      // Map order is insertion order: a listing that changed while we paged shows up again later,
+      // and the later (newer) copy wins.
+      const entries = new Map<string, HarvestedEntry>();
+      let asOf: Date | undefined;
+      let after: string | null = null;
+      for (;;) {
+        const page = await withRetries(() => fetchPage(target, since, after, signal), {
+          retries: options.retries,
+          backoffMs: options.retryBackoffMs,
+          signal,
+        });
+        asOf ??= page.asOf;
+        for (const node of page.nodes) {
+          entries.delete(node.id);
+          entries.set(node.id, node);
+        }
+        if (entries.size > options.maxListings) {
+          throw new HarvestFailure(
+            'TOO_MANY_LISTINGS',
+            `${target.url} serves more than ${options.maxListings} listings (HARVEST_MAX_LISTINGS)`,
+            false,
+          );
+        }
+        if (!page.hasNextPage) break;
+        if (page.nodes.length === 0 || !page.endCursor || page.endCursor === after)
+          throw bad(target, 'says there is a next page but its cursor does not advance');
+        after = page.endCursor;
+      }
+      return { type: since === null ? 'full' : 'delta', asOf, entries: [...entries.values()] };
+    },
+  };
+}
