@@ -60,7 +60,10 @@ export function missingCriteria(
 ): { missing: MissingCriterion[]; used: CheckRow[] } {
   const missing: MissingCriterion[] = [];
   const used: CheckRow[] = [];
-  const newestFirst = [...checks].sort((a, b) => b.checked_at.getTime() - a.checked_at.getTime());
+  // Checks recorded after `now` do not exist yet from its point of view (backdated demo data).
+  const newestFirst = checks
+    .filter((c) => c.checked_at.getTime() <= now.getTime())
+    .sort((a, b) => b.checked_at.getTime() - a.checked_at.getTime());
   for (const { id, version } of required) {
     const forCriterion = newestFirst.filter((c) => c.criterion_id === id);
     const current = forCriterion.find(
@@ -189,7 +192,9 @@ export async function issueCertificate(
         profile_id: profile.id,
         profile_version: profile.version,
         checks: JSON.stringify(certified),
-        issued_at: new Date(iat * 1000),
+        // Precise, so that certificates issued within one second still have an order; the JWS `iat` is
+        // this time in whole seconds.
+        issued_at: now,
         expires_at: new Date(exp * 1000),
         kid: signer.kid,
         jws,
