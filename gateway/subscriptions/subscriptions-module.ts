@@ -84,7 +84,7 @@ interface Loop {
   stop(): Promise<void>;
 }
 
-/** Runs `work` every `intervalMs` after the previous run ended; a failed run is logged and retried next time. */
+/** Runs `work` `intervalMs` after start and after each run ended; a failed run is logged and retried next time. */
 function startLoop(name: string, intervalMs: number, work: () => Promise<unknown>): Loop {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
@@ -99,7 +99,9 @@ function startLoop(name: string, intervalMs: number, work: () => Promise<unknown
         if (!stopped) timer = setTimeout(tick, intervalMs);
       });
   };
-  timer = setTimeout(tick, 0);
+  // The first run comes one interval after start, like every later one: a replica that has just
+  // started is not yet needed for the backlog, and tests can start a gateway whose worker stays idle.
+  timer = setTimeout(tick, intervalMs);
   return {
     async stop() {
       stopped = true;

@@ -5,6 +5,7 @@ import { issueCertificate } from '../../certification/issue-certificate.ts';
 import { recordCheck } from '../../certification/record-check.ts';
 import type { CertificateRow } from '../../certification/schema.ts';
 import { loadCertificateSigner } from '../../certification/signing-keys.ts';
+import { syncCriteriaCatalogue } from '../../certification/sync-criteria-catalogue.ts';
 import type { GatewayConfig } from '../../gateway/config.ts';
 import type { Database } from '../../gateway/database/database.ts';
 import { makeListing, publishAll, registerOrganisation } from './listings.ts';
@@ -48,6 +49,8 @@ export async function certifyService(
  * Schleswig-Holstein and Hamburg), authorities in those Länder and one in Bayern, a coordinator.
  */
 export async function seedSubscriptionWorld(db: Kysely<Database>): Promise<void> {
+  // What a gateway does at start; needed here when the world is seeded before any gateway ran.
+  await syncCriteriaCatalogue(db);
   await registerOrganisation(db, 'koordinierung', 'COORDINATOR', 'DE');
   await registerOrganisation(db, 'anbieter', 'PROVIDER', 'DE-SH');
   await registerOrganisation(db, 'anderer-anbieter', 'PROVIDER', 'DE-HH');
