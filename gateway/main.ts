@@ -1,8 +1,9 @@
 // Reads the environment, builds the gateway and listens. Everything else is in createServer.
 import { configFromEnv } from './config.ts';
 import { createServer } from './create-server.ts';
+import type { IdentityProvider } from '../services/identity-provider/identity-provider.ts';
 
-const config = configFromEnv();
+let config = configFromEnv();
 const where =
   config.database.kind === 'postgres'
     ? 'PostgreSQL (DATABASE_URL)'
@@ -11,6 +12,29 @@ console.log(`Verwaltungscloud Catalogue starting in ${config.mode} mode on ${whe
 if (config.mode === 'demo') {
   console.log('DEMO MODE: no OIDC_ISSUER is set. Demo data is seeded into an empty database and the');
   console.log('development header X-Dev-Principal is accepted. Never run demo mode with real data.');
+}
+
+// Demo mode signs people in at the development identity provider; production mode never loads it.
+let identityProvider: IdentityProvider | undefined;
+if (config.mode === 'demo') {
+  const { startIdentityProvider } = await import('../services/identity-provider/identity-provider.ts');
+  try {
+    identityProvider = await startIdentityProvider({
+      port: config.devIdentityProviderPort,
+      audience: config.oidc.audience,
+      rolesClaim: config.oidc.rolesClaim,
+      organisationClaim: config.oidc.organisationClaim,
+    });
+  } catch (error) {
+    throw new Error(
+      `The development identity provider cannot listen on 127.0.0.1:${config.devIdentityProviderPort}; set DEV_IDP_PORT to a free port.`,
+      { cause: error },
+    );
+  }
+  config = { ...config, oidc: { ...config.oidc, issuers: [identityProvider.issuer] } };
+  console.log(
+    `Development identity provider: ${identityProvider.issuer} (demo accounts, no passwords; its keys live in memory).`,
+  );
 }
 
 const server = await createServer(config);
@@ -25,6 +49,19 @@ if (config.mode === 'demo') {
     `    -d '{"query":"{ services(search: \\"wohngeld\\", first: 3) { totalCount edges { node { id title provider { name } } } } }"}'`,
   );
 }
+if (identityProvider) {
+  const issuerOption =
+    identityProvider.issuer === 'http://127.0.0.1:4001' ? '' : ` --issuer ${identityProvider.issuer}`;
+  console.log(
+    'Sign in with a demo account (coordinator@koordinierungsstelle, provider@dataport, authority@stadt-kiel,',
+  );
+  console.log('machine@dataport for client credentials, …; the README lists them all):');
+  console.log(`  TOKEN=$(npm run -s token -- provider@dataport${issuerOption})`);
+  console.log(
+    `  curl -s ${url}/graphql -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" \\`,
+  );
+  console.log(`    -d '{"query":"{ me { subject roles organisation { name } } }"}'`);
+}
 
 let stopping = false;
 const stop = async (signal: string) => {
@@ -32,6 +69,7 @@ const stop = async (signal: string) => {
   stopping = true;
   console.log(`${signal}: shutting down`);
   await server.close();
+  await identityProvider?.close();
   process.exit(0);
 };
 process.on('SIGINT', () => void stop('SIGINT'));

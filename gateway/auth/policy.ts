@@ -102,12 +102,3 @@ export async function requireOrganisationAccess(
     `${action}: organisation "${organisationId}" is visible only to its own members and to coordinators; you act for "${actor.organisation.id}".`,
   );
 }
-
-/**
- * A key for everything the caller may see, for caches of responses: two callers with the same key see
- * the same data. Only roles and organisation decide visibility, never the subject.
- */
-export function visibilityKey(principal: Principal | null): string {
-  if (!principal) return 'public';
-  return `${[...principal.roles].sort().join(',')}@${principal.organisationId ?? ''}`;
-}

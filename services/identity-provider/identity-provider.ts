@@ -191,6 +191,7 @@ export async function startIdentityProvider(options: IdentityProviderOptions): P
       ttl: {
         AccessToken: ttl,
         ClientCredentials: ttl,
+        IdToken: 3600,
         AuthorizationCode: 60,
         Interaction: 600,
         Session: 3600,

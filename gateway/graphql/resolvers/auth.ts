@@ -1,10 +1,15 @@
 import { requireOrganisationAccess, requireRole } from '../../auth/policy.ts';
 import { listOrganisations, registerOrganisation } from '../../catalog/organisation-registry.ts';
 import type { Resolvers } from '../generated/resolvers-types.ts';
+import { preventResponseCaching } from '../response-cache/request-cacheability.ts';
 
 export const authResolvers: Resolvers = {
   Query: {
-    me: (_parent, _args, context) => context.principal,
+    me: (_parent, _args, context) => {
+      // The answer names the signed-in person: never replay it to another member of the organisation.
+      preventResponseCaching(context, 'me names the signed-in person');
+      return context.principal;
+    },
     organisation: async (_parent, { id }, context) => {
       const organisation = await context.loaders.organisation.load(id);
       // Providers are part of the public catalogue; every other organisation is private to its members.

@@ -1,0 +1,49 @@
+// `npm run register-organisation -- --id <id> --kind COORDINATOR --name <name> --land DE`: registers an
+// organisation directly in the database (DATABASE_URL or DATA_DIR, as the gateway). This is how production
+// gets its first coordinator organisation; after that, coordinators use the registerOrganisation mutation.
+import { parseArgs } from 'node:util';
+import { registerOrganisation } from '../gateway/catalog/organisation-registry.ts';
+import { configFromEnv } from '../gateway/config.ts';
+import { createDatabase } from '../gateway/database/create-database.ts';
+import { migrateToLatest } from '../gateway/database/migrate.ts';
+import type { OrganisationKind } from '../gateway/database/schema.ts';
+import { UserError } from '../gateway/errors.ts';
+
+const KINDS: OrganisationKind[] = ['AUTHORITY', 'PROVIDER', 'COORDINATOR'];
+const { values } = parseArgs({
+  options: {
+    id: { type: 'string' },
+    kind: { type: 'string' },
+    name: { type: 'string' },
+    land: { type: 'string' },
+    regionalschluessel: { type: 'string' },
+  },
+});
+const kind = values.kind?.toUpperCase() as OrganisationKind | undefined;
+if (!values.id || !kind || !KINDS.includes(kind) || !values.name || !values.land) {
+  console.error(
+    'usage: npm run register-organisation -- --id <id> --kind AUTHORITY|PROVIDER|COORDINATOR --name <name> --land <DE-XX|DE> [--regionalschluessel <12 digits>]',
+  );
+  process.exit(2);
+}
+
+const database = await createDatabase(configFromEnv().database);
+try {
+  await migrateToLatest(database.db);
+  const organisation = await registerOrganisation(database.db, {
+    id: values.id,
+    kind,
+    name: values.name,
+    land: values.land,
+    regionalschluessel: values.regionalschluessel ?? null,
+  });
+  console.log(
+    `registered ${organisation.kind} ${organisation.id} (${organisation.name}, ${organisation.land})`,
+  );
+} catch (error) {
+  if (!(error instanceof UserError)) throw error;
+  console.error(`${error.code}: ${error.message}`);
+  process.exitCode = 1;
+} finally {
+  await database.close();
+}
