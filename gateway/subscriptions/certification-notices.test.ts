@@ -56,7 +56,7 @@ async function view(id: string, as: string) {
   return response.data!.serviceSubscription;
 }
 
-function notices(subscription: { events: { kind: string; by: string | null }[] }) {
+function notices(subscription: { events: { kind: string; by: string | null; at: string }[] }) {
   return subscription.events.filter((e) => e.by === null);
 }
 
@@ -80,7 +80,7 @@ describe('certification changes', () => {
         status: 'REVOKED',
       }),
     ]);
-    expect(Date.now() - Date.parse(notices(holder)[0]!.at as never)).toBeLessThan(60_000);
+    expect(Date.now() - Date.parse(notices(holder)[0]!.at)).toBeLessThan(60_000);
     expect(notices(await view(requested, 'authority@stadt-luebeck')).map((e) => e.kind)).toEqual([
       'CERTIFICATE_REVOKED',
     ]);
