@@ -26,6 +26,15 @@ export interface ProviderNodeConfig {
   catalogueJwksUrl?: string;
   /** Called with each verified, new notification (after the 200 is decided). */
   onNotification?: (notification: ReceivedNotification) => void;
+  /** Called for each page of listings served: an access log of who harvested what. */
+  onListingsRead?: (read: ListingsRead) => void;
+}
+
+/** One page of listings served. */
+export interface ListingsRead {
+  updatedSince: Date | null;
+  after: string | null;
+  served: number;
 }
 
 /** A verified notification from the catalogue. */
@@ -167,6 +176,11 @@ export function createProviderNode(config: ProviderNodeConfig): ProviderNode {
             if (start === -1) start = matching.length;
           }
           const nodes = matching.slice(start, start + first);
+          config.onListingsRead?.({
+            updatedSince: args.updatedSince ?? null,
+            after: args.after ?? null,
+            served: nodes.length,
+          });
           return {
             asOf,
             totalCount: matching.length,

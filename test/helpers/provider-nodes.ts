@@ -33,22 +33,14 @@ export async function startProviderNode(
     if (options.at) utimesSync(path, options.at, options.at);
   };
   for (const listing of listings) write(listing, { at: new Date(Date.now() - 60_000) });
-  const node = createProviderNode({ dir, ...config });
   const requests: (string | null)[] = [];
-  // Record what the gateway asked for, before the node answers.
-  node.httpServer.prependListener('request', (req: IncomingMessage) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      try {
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
-          variables?: { updatedSince?: string | null; after?: string | null };
-        };
-        if (!body.variables?.after) requests.push(body.variables?.updatedSince ?? null);
-      } catch {
-        // not a GraphQL request
-      }
-    });
+  const node = createProviderNode({
+    dir,
+    ...config,
+    onListingsRead: (read) => {
+      if (!read.after) requests.push(read.updatedSince?.toISOString() ?? null);
+      config.onListingsRead?.(read);
+    },
   });
   const url = await node.listen(0, '127.0.0.1');
   return {

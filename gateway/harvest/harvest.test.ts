@@ -1,0 +1,498 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Listing } from '../../catalog-schema/generated/listing.ts';
+import { makeListing, registerOrganisation } from '../../test/helpers/listings.ts';
+import {
+  startFaultServer,
+  startProviderNode,
+  type TestProviderNode,
+} from '../../test/helpers/provider-nodes.ts';
+import { startTestServer, testConfig, type TestServer } from '../../test/helpers/test-server.ts';
+import { createHarvester } from './harvester.ts';
+
+const COORDINATOR = 'coordinator@koordinierung';
+let t: TestServer;
+const closers: (() => Promise<unknown>)[] = [];
+
+const RUN_FIELDS = `id mode trigger status fetched created updated unchanged withdrawn rejected errorCode error
+  heldWithdrawals confirmedAt confirmedBy scheduledFor rejections { localId code message problems { path message } }`;
+const HARVEST_NOW = `mutation ($p: ID!, $full: Boolean) { harvestNow(providerId: $p, fullSync: $full) { ${RUN_FIELDS} } }`;
+const ENDPOINT = `query ($p: ID!) {
+  harvestEndpoint(providerId: $p) {
+    url enabled nextRunAt lastHarvestedAt lastFullSyncAt circuit consecutiveFailures pausedUntil
+    heldRun { ${RUN_FIELDS} }
+    runs(first: 3) { ${RUN_FIELDS} }
+  }
+}`;
+
+beforeAll(async () => {
+  t = await startTestServer({
+    config: {
+      harvest: {
+        ...testConfig().harvest,
+        pollIntervalMs: 0,
+        requestTimeoutMs: 1000,
+        retries: 1,
+        retryBackoffMs: 10,
+        circuitFailureThreshold: 2,
+        circuitPauseSeconds: 3600,
+      },
+    },
+  });
+  await registerOrganisation(t.db, 'koordinierung', 'COORDINATOR');
+});
+
+afterAll(async () => {
+  await t?.close();
+  for (const close of closers.reverse()) await close();
+});
+
+async function node(listings: Listing[]): Promise<TestProviderNode> {
+  const started = await startProviderNode(listings);
+  closers.push(() => started.close());
+  return started;
+}
+
+async function provider(id: string, url: string): Promise<void> {
+  await registerOrganisation(t.db, id, 'PROVIDER');
+  const response = await t.graphql(
+    'mutation ($i: HarvestEndpointInput!) { registerHarvestEndpoint(input: $i) { url } }',
+    { i: { providerId: id, url } },
+    { as: COORDINATOR },
+  );
+  expect(response.errors).toBeUndefined();
+}
+
+async function harvestNow(providerId: string, fullSync = false, as = COORDINATOR) {
+  const response = await t.graphql(HARVEST_NOW, { p: providerId, full: fullSync }, { as });
+  expect(response.errors).toBeUndefined();
+  return response.data!.harvestNow;
+}
+
+async function endpoint(providerId: string) {
+  return (await t.graphql(ENDPOINT, { p: providerId }, { as: COORDINATOR })).data!.harvestEndpoint;
+}
+
+async function services(providerId: string) {
+  const { rows } = await sql<{
+    local_id: string;
+    status: string;
+    revision: number;
+    updated_at: Date;
+    fetched_at: Date;
+    withdrawn_reason: string | null;
+  }>`
+    select local_id, status, revision, updated_at, fetched_at, withdrawn_reason from service
+    where provider_id = ${providerId} order by local_id`.execute(t.db);
+  return rows;
+}
+
+async function count(query: ReturnType<typeof sql<{ n: number }>>): Promise<number> {
+  return (await query.execute(t.db)).rows[0]!.n;
+}
+
+function listingsOf(prefix: string, n: number): Listing[] {
+  return Array.from({ length: n }, (_, i) =>
+    makeListing({ id: `${prefix}-${String(i + 1).padStart(2, '0')}` }),
+  );
+}
+
+describe('incremental harvest, full sync and provenance', () => {
+  let alpha: TestProviderNode;
+
+  beforeAll(async () => {
+    alpha = await node(listingsOf('alpha', 10));
+    await provider('alpha', alpha.url);
+  });
+
+  it('starts with a full sync that creates every listing, through the audited write path', async () => {
+    const run = await harvestNow('alpha');
+    expect(run).toMatchObject({
+      mode: 'FULL',
+      trigger: 'MANUAL',
+      status: 'SUCCEEDED',
+      fetched: 10,
+      created: 10,
+    });
+    const audited = await count(
+      sql<{ n: number }>`select count(*)::int as n from audit_event
+        where action = 'service.published' and subject like 'service:alpha/%' and payload->>'source' = 'HARVEST'`,
+    );
+    expect(audited).toBe(10);
+  });
+
+  it('writes nothing at all when the content is the same (no revision, no timestamp, no audit event)', async () => {
+    const before = await services('alpha');
+    const events = await count(sql<{ n: number }>`select count(*)::int as n from audit_event`);
+    const run = await harvestNow('alpha', true);
+    expect(run).toMatchObject({
+      mode: 'FULL',
+      status: 'SUCCEEDED',
+      fetched: 10,
+      unchanged: 10,
+      created: 0,
+      updated: 0,
+    });
+    expect(await services('alpha')).toEqual(before);
+    expect(await count(sql<{ n: number }>`select count(*)::int as n from audit_event`)).toBe(events);
+  });
+
+  it('asks only for what changed since the last asOf, and applies it', async () => {
+    alpha.write(makeListing({ id: 'alpha-03', title: 'Alpha drei, überarbeitet' }));
+    const before = alpha.requests.length;
+    const run = await harvestNow('alpha');
+    expect(run).toMatchObject({ mode: 'INCREMENTAL', fetched: 1, updated: 1, unchanged: 0 });
+    expect(alpha.requests.slice(before)).toHaveLength(1);
+    expect(alpha.requests.at(-1)).not.toBeNull();
+    const changed = (await services('alpha')).find((s) => s.local_id === 'alpha-03')!;
+    expect(changed.revision).toBe(2);
+    const detail = await t.graphql(
+      '{ service(id: "alpha/alpha-03") { title contentHash provenance { source endpoint fetchedAt } } }',
+    );
+    expect(detail.data!.service).toMatchObject({
+      title: 'Alpha drei, überarbeitet',
+      provenance: { source: 'HARVEST', endpoint: alpha.url },
+    });
+    expect(Date.parse(detail.data!.service.provenance.fetchedAt)).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  it('withdraws what a full snapshot no longer has, within the allowed share, and never deletes it', async () => {
+    alpha.remove('alpha-09');
+    alpha.remove('alpha-10');
+    const incremental = await harvestNow('alpha');
+    expect(incremental).toMatchObject({ mode: 'INCREMENTAL', withdrawn: 0 });
+    const full = await harvestNow('alpha', true);
+    expect(full).toMatchObject({ mode: 'FULL', status: 'SUCCEEDED', fetched: 8, unchanged: 8, withdrawn: 2 });
+    const rows = await services('alpha');
+    expect(rows).toHaveLength(10);
+    expect(rows.filter((s) => s.status === 'WITHDRAWN').map((s) => s.local_id)).toEqual([
+      'alpha-09',
+      'alpha-10',
+    ]);
+    expect(rows.find((s) => s.local_id === 'alpha-09')!.withdrawn_reason).toContain(
+      `no longer served by ${alpha.url}`,
+    );
+    const withdrawn = await t.graphql('{ service(id: "alpha/alpha-09") { status } }');
+    expect(withdrawn.data!.service.status).toBe('WITHDRAWN');
+  });
+
+  it('reactivates a withdrawn listing that is served again', async () => {
+    alpha.write(makeListing({ id: 'alpha-09' }));
+    const run = await harvestNow('alpha');
+    expect(run).toMatchObject({ mode: 'INCREMENTAL', fetched: 1, updated: 1 });
+    expect((await services('alpha')).find((s) => s.local_id === 'alpha-09')!.status).toBe('ACTIVE');
+  });
+
+  it('runs a full sync again once the full-sync interval has passed', async () => {
+    const due = new Date(Date.now() + 86_401_000);
+    const runs = await t.server.harvester.harvestDue(due);
+    expect(runs.find((r) => r.provider_id === 'alpha')).toMatchObject({
+      mode: 'FULL',
+      trigger: 'SCHEDULE',
+      status: 'SUCCEEDED',
+    });
+  });
+});
+
+describe('a full sync that would withdraw too much', () => {
+  let beta: TestProviderNode;
+
+  beforeAll(async () => {
+    beta = await node(listingsOf('beta', 10));
+    await provider('beta', beta.url);
+    await harvestNow('beta');
+  });
+
+  it('is held: other changes apply, nothing is withdrawn, and the report names what would be', async () => {
+    for (const id of ['beta-01', 'beta-02', 'beta-03', 'beta-04']) beta.remove(id);
+    beta.write(makeListing({ id: 'beta-11' }));
+    const run = await harvestNow('beta', true);
+    expect(run).toMatchObject({ mode: 'FULL', status: 'HELD', created: 1, withdrawn: 0 });
+    expect(run.heldWithdrawals).toEqual(['beta/beta-01', 'beta/beta-02', 'beta/beta-03', 'beta/beta-04']);
+    expect((await services('beta')).filter((s) => s.status === 'ACTIVE')).toHaveLength(11);
+    const state = await endpoint('beta');
+    expect(state.heldRun.id).toBe(run.id);
+    expect(state.lastFullSyncAt).not.toBe(null);
+  });
+
+  it('cannot be confirmed by a provider, or as a run that is not held', async () => {
+    const held = (await endpoint('beta')).heldRun;
+    const byProvider = await t.graphql(
+      'mutation ($r: ID!) { confirmHeldHarvest(runId: $r) { url } }',
+      { r: held.id },
+      {
+        as: 'provider@beta',
+      },
+    );
+    expect(byProvider.errors?.[0]?.extensions.code).toBe('FORBIDDEN');
+    const notHeld = await t.graphql(
+      'mutation ($r: ID!) { confirmHeldHarvest(runId: $r) { url } }',
+      { r: (await endpoint('beta')).runs[1].id },
+      { as: COORDINATOR },
+    );
+    expect(notHeld.errors?.[0]?.extensions.code).toBe('PRECONDITION_FAILED');
+    const unknown = await t.graphql(
+      'mutation { confirmHeldHarvest(runId: "999999") { url } }',
+      {},
+      { as: COORDINATOR },
+    );
+    expect(unknown.errors?.[0]?.extensions.code).toBe('NOT_FOUND');
+  });
+
+  it('a later held full sync replaces the earlier one, which can no longer be confirmed', async () => {
+    const earlier = (await endpoint('beta')).heldRun;
+    const later = await harvestNow('beta', true);
+    expect(later.status).toBe('HELD');
+    const stale = await t.graphql(
+      'mutation ($r: ID!) { confirmHeldHarvest(runId: $r) { url } }',
+      { r: earlier.id },
+      {
+        as: COORDINATOR,
+      },
+    );
+    expect(stale.errors?.[0]?.extensions.code).toBe('PRECONDITION_FAILED');
+    expect(stale.errors?.[0]?.message).toContain('later full sync');
+  });
+
+  it("applies the withdrawals on the next full sync after a coordinator's confirmation", async () => {
+    const held = (await endpoint('beta')).heldRun;
+    const confirmed = await t.graphql(
+      'mutation ($r: ID!) { confirmHeldHarvest(runId: $r) { nextRunAt heldRun { id } } }',
+      { r: held.id },
+      { as: COORDINATOR },
+    );
+    expect(confirmed.errors).toBeUndefined();
+    expect(confirmed.data!.confirmHeldHarvest.heldRun).toBeNull();
+    expect(Date.parse(confirmed.data!.confirmHeldHarvest.nextRunAt)).toBeLessThanOrEqual(Date.now());
+    const again = await t.graphql(
+      'mutation ($r: ID!) { confirmHeldHarvest(runId: $r) { url } }',
+      { r: held.id },
+      {
+        as: COORDINATOR,
+      },
+    );
+    expect(again.errors?.[0]?.extensions.code).toBe('PRECONDITION_FAILED');
+
+    const [run] = await t.server.harvester.harvestDue(new Date());
+    expect(run).toMatchObject({ provider_id: 'beta', mode: 'FULL', status: 'SUCCEEDED', withdrawn: 4 });
+    expect((await services('beta')).filter((s) => s.status === 'WITHDRAWN').map((s) => s.local_id)).toEqual([
+      'beta-01',
+      'beta-02',
+      'beta-03',
+      'beta-04',
+    ]);
+    const report = (await endpoint('beta')).runs.find((r: any) => r.id === held.id);
+    expect(report).toMatchObject({ status: 'HELD', confirmedBy: 'dev:coordinator@koordinierung' });
+  });
+});
+
+describe('one owner per listing: push and harvest', () => {
+  let gamma: TestProviderNode;
+
+  beforeAll(async () => {
+    await registerOrganisation(t.db, 'gamma', 'PROVIDER');
+    const pushed = await t.graphql(
+      'mutation ($l: JSON!) { publishService(listing: $l) { service { id } } }',
+      { l: makeListing({ id: 'gepusht' }) },
+      { as: 'provider@gamma' },
+    );
+    expect(pushed.errors).toBeUndefined();
+    gamma = await node([
+      makeListing({ id: 'gepusht', title: 'Vom Knoten' }),
+      makeListing({ id: 'geerntet' }),
+    ]);
+    await provider('gamma', gamma.url);
+  });
+
+  it('a harvested listing does not replace a pushed one with the same id (CONFLICT in the report)', async () => {
+    const run = await harvestNow('gamma');
+    expect(run).toMatchObject({ status: 'SUCCEEDED', fetched: 2, created: 1, rejected: 1 });
+    expect(run.rejections).toEqual([
+      {
+        localId: 'gepusht',
+        code: 'CONFLICT',
+        message: expect.stringContaining('was published by push'),
+        problems: [{ path: '/id', message: 'gamma/gepusht is published by push' }],
+      },
+    ]);
+    const kept = await t.graphql('{ service(id: "gamma/gepusht") { title provenance { source } } }');
+    expect(kept.data!.service).toEqual({ title: 'Testdienst gepusht', provenance: { source: 'PUSH' } });
+  });
+
+  it('a pushed listing does not replace a harvested one, nor can push withdraw it (CONFLICT)', async () => {
+    const push = await t.graphql(
+      'mutation ($l: JSON!) { publishService(listing: $l) { service { id } } }',
+      { l: makeListing({ id: 'geerntet', title: 'Überschrieben' }) },
+      { as: 'provider@gamma' },
+    );
+    expect(push.errors?.[0]?.extensions.code).toBe('CONFLICT');
+    expect(push.errors?.[0]?.message).toContain(gamma.url);
+    const withdraw = await t.graphql(
+      'mutation { withdrawService(id: "gamma/geerntet") { id } }',
+      {},
+      {
+        as: 'provider@gamma',
+      },
+    );
+    expect(withdraw.errors?.[0]?.extensions.code).toBe('CONFLICT');
+    const kept = await t.graphql('{ service(id: "gamma/geerntet") { title status } }');
+    expect(kept.data!.service).toEqual({ title: 'Testdienst geerntet', status: 'ACTIVE' });
+  });
+
+  it('a full sync never withdraws a pushed listing', async () => {
+    gamma.remove('gepusht');
+    const run = await harvestNow('gamma', true);
+    expect(run).toMatchObject({ status: 'SUCCEEDED', withdrawn: 0 });
+    expect((await t.graphql('{ service(id: "gamma/gepusht") { status } }')).data!.service.status).toBe(
+      'ACTIVE',
+    );
+  });
+});
+
+describe('faults: retries, the circuit, and the claim', () => {
+  it('retries a transient failure within the run', async () => {
+    let calls = 0;
+    const flaky = await startFaultServer((req, res) => {
+      calls++;
+      if (calls === 1) {
+        res.writeHead(503);
+        return void res.end();
+      }
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            data: {
+              listings: {
+                asOf: new Date().toISOString(),
+                nodes: [{ id: 'einzig', document: makeListing({ id: 'einzig' }) }],
+                pageInfo: { hasNextPage: false, endCursor: null },
+              },
+            },
+          }),
+        );
+      });
+    });
+    closers.push(() => flaky.close());
+    await provider('delta', flaky.url);
+    const run = await harvestNow('delta');
+    expect(run).toMatchObject({ status: 'SUCCEEDED', created: 1 });
+    expect(calls).toBe(2);
+  });
+
+  it('opens the circuit after repeated failures, pauses the endpoint, and closes it after a good trial', async () => {
+    let broken = true;
+    const server = await startFaultServer((req, res) => {
+      if (broken) {
+        res.writeHead(502);
+        return void res.end();
+      }
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            data: {
+              listings: { asOf: new Date().toISOString(), nodes: [], pageInfo: { hasNextPage: false } },
+            },
+          }),
+        );
+      });
+    });
+    closers.push(() => server.close());
+    await provider('epsilon', server.url);
+
+    const now = Date.now();
+    const first = (await t.server.harvester.harvestDue(new Date(now))).find(
+      (r) => r.provider_id === 'epsilon',
+    );
+    expect(first).toMatchObject({ status: 'FAILED', error_code: 'UNREACHABLE' });
+    expect((await endpoint('epsilon')).circuit).toBe('CLOSED');
+
+    const second = await t.server.harvester.harvestDue(new Date(now + 901_000));
+    expect(second.find((r) => r.provider_id === 'epsilon')).toMatchObject({ status: 'FAILED' });
+    const open = await endpoint('epsilon');
+    expect(open).toMatchObject({ circuit: 'OPEN', consecutiveFailures: 2 });
+    expect(Date.parse(open.pausedUntil)).toBeGreaterThanOrEqual(now + 901_000 + 3_600_000);
+    expect(open.nextRunAt).toBe(open.pausedUntil);
+
+    // Paused: the next interval passes without a run.
+    const paused = await t.server.harvester.harvestDue(new Date(now + 2 * 901_000));
+    expect(paused.find((r) => r.provider_id === 'epsilon')).toBeUndefined();
+
+    // After the pause the trial run goes ahead; it succeeds and the circuit closes.
+    broken = false;
+    const trial = await t.server.harvester.harvestDue(new Date(Date.parse(open.pausedUntil) + 1000));
+    expect(trial.find((r) => r.provider_id === 'epsilon')).toMatchObject({ status: 'SUCCEEDED' });
+    expect(await endpoint('epsilon')).toMatchObject({
+      circuit: 'CLOSED',
+      consecutiveFailures: 0,
+      pausedUntil: null,
+    });
+  });
+
+  it('refuses a second run while one holds the endpoint (CONFLICT)', async () => {
+    let release: () => void = () => undefined;
+    const waiting = await startFaultServer((req, res) => {
+      req.resume();
+      release = () =>
+        res.end(
+          JSON.stringify({ data: { listings: { asOf: new Date().toISOString(), nodes: [], pageInfo: {} } } }),
+        );
+    });
+    closers.push(() => waiting.close());
+    await provider('zeta', waiting.url);
+    const first = t.graphql(HARVEST_NOW, { p: 'zeta', full: false }, { as: COORDINATOR });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const second = await t.graphql(HARVEST_NOW, { p: 'zeta', full: false }, { as: COORDINATOR });
+    expect(second.errors?.[0]?.extensions.code).toBe('CONFLICT');
+    release();
+    expect((await first).data!.harvestNow.status).toBe('SUCCEEDED');
+  });
+
+  it('a replica that stops gives its run back at once: ABANDONED, and another replica takes the slot', async () => {
+    let answer: (() => void) | undefined;
+    const held = await startFaultServer((req, res) => {
+      req.resume();
+      answer = () =>
+        res.end(
+          JSON.stringify({ data: { listings: { asOf: new Date().toISOString(), nodes: [], pageInfo: {} } } }),
+        );
+    });
+    closers.push(() => held.close());
+    await provider('eta', held.url);
+    const slot = (await endpoint('eta')).nextRunAt;
+    // A second replica in the same database, with a long request timeout.
+    const other = createHarvester({
+      db: t.db,
+      hooks: {},
+      config: { ...t.server.harvester.config, requestTimeoutMs: 60_000, concurrency: 1 },
+      owner: 'replica-b',
+    });
+    // The slot in microseconds is a little after its millisecond rendering.
+    const running = other.harvestDue(new Date(Date.parse(slot) + 1));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const claimed = await sql<{
+      lease_owner: string;
+    }>`select lease_owner from harvest_endpoint where provider_id = 'eta'`.execute(t.db);
+    expect(claimed.rows[0]!.lease_owner).toBe('replica-b');
+    await other.stop();
+    const [abandoned] = await running;
+    expect(abandoned).toMatchObject({
+      provider_id: 'eta',
+      status: 'ABANDONED',
+      error_code: 'ABANDONED',
+      claimed_by: 'replica-b',
+    });
+    expect(new Date(abandoned!.scheduled_for!).toISOString()).toBe(slot);
+
+    const takeover = t.server.harvester.harvestDue(new Date(Date.parse(slot) + 1));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    answer!();
+    const runs = await takeover;
+    const eta = runs.find((r) => r.provider_id === 'eta')!;
+    expect(eta).toMatchObject({ status: 'SUCCEEDED', claimed_by: t.server.harvester.owner });
+    expect(new Date(eta.scheduled_for!).toISOString()).toBe(slot);
+  });
+});
