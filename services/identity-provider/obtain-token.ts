@@ -58,7 +58,9 @@ export async function obtainToken(
   const page = await browser.get(loginUrl);
   if (page.status !== 200) throw new Error(`the sign-in page answered ${page.status}`);
   const form = new URL(`${loginUrl.pathname}/login`, loginUrl);
-  let next = await browser.expectRedirect(await browser.post(form, new URLSearchParams({ account })));
+  const signedIn = await browser.post(form, new URLSearchParams({ account }));
+  if (signedIn.status === 400) throw new Error(`the identity provider has no account "${account}"`);
+  let next = await browser.expectRedirect(signedIn);
   // Back at the authorization endpoint; it redirects to the client with the code.
   while (!next.href.startsWith(redirectUri)) {
     next = await browser.expectRedirect(await browser.get(next));

@@ -12,8 +12,8 @@ const { positionals, values } = parseArgs({
   },
 });
 const account = positionals[0];
+const known = [...demoAccounts().map((a) => a.id), ...demoMachineClients().map((m) => m.clientId)];
 if (!account || positionals.length > 1) {
-  const known = [...demoAccounts().map((a) => a.id), ...demoMachineClients().map((m) => m.clientId)];
   console.error('usage: npm run -s token -- <demo account> [--issuer URL]');
   console.error(`demo accounts: ${known.join(', ')}`);
   process.exit(2);
@@ -24,6 +24,7 @@ try {
   console.log(token.accessToken);
 } catch (error) {
   console.error(`No token for ${account} from ${values.issuer}: ${(error as Error).message}`);
-  console.error('Is `npm start` running in demo mode? Its log names the identity provider (DEV_IDP_URL).');
+  if (!known.includes(account)) console.error(`demo accounts: ${known.join(', ')}`);
+  else console.error('Is `npm start` running in demo mode? Its log names the identity provider (DEV_IDP_URL).');
   process.exit(1);
 }
