@@ -371,6 +371,20 @@ describe('lists', () => {
     expect(otherService.data!.serviceSubscriptions.totalCount).toBe(0);
   });
 
+  it('costs the same number of SQL statements for one subscription and for many', async () => {
+    const query = `query ($first: Int) { serviceSubscriptions(first: $first) { totalCount edges { node {
+      id state plan { name } organisation { name land { name } }
+      service { title subscriberCount provider { name } }
+      requested { organisation { id } } accepted { organisation { id } } cancelled { organisation { id } }
+      events { kind organisation { id } } } } } }`;
+    const one = await t.graphql(query, { first: 1 }, { as: 'coordinator@koordinierung' });
+    const many = await t.graphql(query, { first: 40 }, { as: 'coordinator@koordinierung' });
+    expect(one.errors).toBeUndefined();
+    expect(many.errors).toBeUndefined();
+    expect(many.data!.serviceSubscriptions.edges.length).toBeGreaterThan(10);
+    expect(many.extensions!.sqlStatements).toBe(one.extensions!.sqlStatements);
+  });
+
   it('refuses a bad page size or cursor (BAD_USER_INPUT)', async () => {
     for (const variables of [{ first: 0 }, { first: 101 }, { after: 'bm9wZQ' }, { after: '!!' }]) {
       const response = await t.graphql(LIST, variables, { as: 'coordinator@koordinierung' });
