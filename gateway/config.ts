@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import type { SigningKeySource } from '../certification/signing-keys.ts';
 import type { DatabaseOptions } from './database/create-database.ts';
+import { parseAddressRanges } from './http/address-policy.ts';
+import { graphqlConfigFromEnv, type GraphQLConfig } from './graphql/graphql-config.ts';
 import { harvestConfigFromEnv, type HarvestConfig } from './harvest/harvest-config.ts';
 import {
   subscriptionsConfigFromEnv,
@@ -24,6 +26,8 @@ export interface GatewayConfig {
   exposeSqlStatementCount: boolean;
   /** Serve the schema to introspection queries. Default: on in demo mode, off in production. */
   introspection: boolean;
+  /** Field suggestions, query limits and the response cache (gateway/graphql/graphql-config.ts). */
+  graphql: GraphQLConfig;
   /** Largest accepted request body in bytes. Default 1 MiB. */
   maxBodyBytes: number;
   /**
@@ -66,6 +70,11 @@ export interface OidcConfig {
   jwksCacheMaxAgeMs: number;
   /** Timeout of each discovery or key set request, in ms. Default 5000. */
   httpTimeoutMs: number;
+  /**
+   * Address ranges discovery and key set requests may reach although they are private, for an identity
+   * provider inside the cluster (OUTBOUND_ALLOWED_ADDRESSES). Loopback issuers are always reachable.
+   */
+  allowedAddresses: string[];
 }
 
 /**
@@ -88,6 +97,14 @@ export function parseIssuers(value: string | undefined): string[] {
     if (url.search || url.hash) throw new Error(`OIDC_ISSUER: ${issuer} must not have a query or fragment`);
   }
   return [...new Set(issuers)];
+}
+
+function outboundAllowedAddresses(value: string | undefined): string[] {
+  try {
+    return parseAddressRanges(value ?? '');
+  } catch (error) {
+    throw new Error(`OUTBOUND_ALLOWED_ADDRESSES: ${(error as Error).message}`);
+  }
 }
 
 function claimPath(name: string, value: string | undefined, fallback: string): string {
@@ -141,6 +158,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConf
     seedDemoData: !production && flag(env.DEMO_DATA, true),
     exposeSqlStatementCount: flag(env.EXPOSE_SQL_STATEMENT_COUNT, false),
     introspection: flag(env.GRAPHQL_INTROSPECTION, !production),
+    graphql: graphqlConfigFromEnv(env, production),
     maxBodyBytes: integer('MAX_BODY_BYTES', env.MAX_BODY_BYTES, 1024 * 1024, 1024, 64 * 1024 * 1024),
     certificateSigningKey: env.CERTIFICATE_SIGNING_KEY_FILE
       ? { kind: 'file', path: resolve(env.CERTIFICATE_SIGNING_KEY_FILE) }
@@ -158,6 +176,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConf
       jwksCooldownMs: 30_000,
       jwksCacheMaxAgeMs: 600_000,
       httpTimeoutMs: 5000,
+      allowedAddresses: outboundAllowedAddresses(env.OUTBOUND_ALLOWED_ADDRESSES),
     },
     devIdentityProviderPort: integer(
       'DEV_IDP_PORT',

@@ -1,9 +1,13 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { GraphQLError } from 'graphql';
 import { sql } from 'kysely';
+import { authenticateOnce } from './auth/authenticate-once.ts';
 import { gatewayAuthenticator, type Authenticator } from './auth/authenticator.ts';
 import { createOidcAuthenticator, type OutboundFetch } from './auth/oidc-authenticator.ts';
 import { oidcOutboundFetch } from './auth/oidc-outbound-fetch.ts';
@@ -20,6 +24,14 @@ import { createHarvester, type Harvester } from './harvest/harvester.ts';
 import { harvestModule } from './harvest/harvest-module.ts';
 import type { GatewayContext } from './graphql/context.ts';
 import { createLoaders } from './graphql/loaders.ts';
+import { aliasLimitRule } from './graphql/query-limits/alias-limit-rule.ts';
+import { costLimitPlugin } from './graphql/query-limits/cost-limit-plugin.ts';
+import { depthLimitRule } from './graphql/query-limits/depth-limit-rule.ts';
+import { documentSizePlugin } from './graphql/query-limits/document-size-plugin.ts';
+import { visibilityOf } from './graphql/response-cache/cache-key.ts';
+import { followCatalogChanges } from './graphql/response-cache/catalog-change-feed.ts';
+import { ResponseCache } from './graphql/response-cache/response-cache.ts';
+import { responseCachePlugin } from './graphql/response-cache/response-cache-plugin.ts';
 import { createSchema } from './graphql/schema.ts';
 import { sqlStatementCountPlugin } from './graphql/sql-statement-count-plugin.ts';
 import { graphqlHandler } from './http/graphql-handler.ts';
@@ -95,31 +107,50 @@ export async function createServer(
     await seedDemoCatalogue(db, hooks);
     const { seedDemoCertification } = await import('../services/demo/seed-demo-certification.ts');
     await seedDemoCertification(db, { signer: certification.signer, hooks });
+    const { seedDemoSubscriptions } = await import('../services/demo/seed-demo-subscriptions.ts');
+    await seedDemoSubscriptions(db);
   }
   const metrics = createMetrics();
+  // Whole responses of repeated queries, dropped on every catalogue change (graphql/response-cache/).
+  const responseCache =
+    config.graphql.responseCacheMaxBytes > 0
+      ? new ResponseCache({ maxBytes: config.graphql.responseCacheMaxBytes })
+      : null;
+  const catalogChanges = responseCache ? await followCatalogChanges(database, responseCache) : null;
+  const limits = config.graphql.limits;
   const apollo = new ApolloServer<GatewayContext>({
     schema: createSchema(),
     formatError,
     introspection: config.introspection,
+    hideSchemaDetailsFromClientErrors: !config.graphql.fieldSuggestions,
+    validationRules: [depthLimitRule(limits.maxDepth), aliasLimitRule(limits.maxAliases)],
     includeStacktraceInErrorResponses: false,
     // main.ts owns shutdown: it closes HTTP, Apollo and the database in order on SIGINT/SIGTERM.
     stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
+      // HTTP cache hints are not used, and the plugin would hook into the resolution of every field.
+      ApolloServerPluginCacheControlDisabled(),
+      documentSizePlugin({ maxLength: limits.maxDocumentLength, maxTokens: limits.maxDocumentTokens }),
+      costLimitPlugin({ maxCost: limits.maxCost }),
       sqlStatementCountPlugin({ expose: config.exposeSqlStatementCount, metrics }),
+      ...(responseCache ? [responseCachePlugin(responseCache)] : []),
     ],
   });
   await apollo.start();
 
+  const principalOf = authenticateOnce(authenticator);
   const context = async (req: IncomingMessage): Promise<GatewayContext> => {
     let principal;
     try {
-      principal = await authenticator.authenticate(req);
+      principal = await principalOf(req);
     } catch (error) {
       if (error instanceof UserError) {
         // RFC 6750: a refused bearer token is answered with 401 and a WWW-Authenticate challenge.
         // The description may quote the token's own claims: only the characters RFC 6750 allows pass.
-        const description = error.message.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '?');
+        const description = error.message
+          .replaceAll('"', "'")
+          .replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '?');
         const challenge = `Bearer error="invalid_token", error_description="${description}"`;
         throw new GraphQLError(error.message, {
           extensions: {
@@ -146,7 +177,23 @@ export async function createServer(
   };
 
   const routes = new Map<string, RouteHandler>([
-    ['/graphql', graphqlHandler({ apollo, context, maxBodyBytes: config.maxBodyBytes })],
+    [
+      '/graphql',
+      graphqlHandler({
+        apollo,
+        context,
+        maxBodyBytes: config.maxBodyBytes,
+        ...(responseCache && {
+          responseCache: {
+            cache: responseCache,
+            // Bad credentials are never cached: Apollo answers them with 401 every time.
+            visibility: (req) => principalOf(req).then(visibilityOf, () => null),
+            exposeSqlStatementCount: config.exposeSqlStatementCount,
+            ttlMs: config.graphql.responseCacheTtlSeconds * 1000,
+          },
+        }),
+      }),
+    ],
     ['/healthz', (_req, res) => sendJson(res, 200, { status: 'ok' })],
     [
       '/readyz',
@@ -226,6 +273,7 @@ export async function createServer(
         await closed;
       }
       await apollo.stop();
+      await catalogChanges?.close();
       if (ownsDatabase) await database.close();
     },
   };

@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'CONFLICT'
   | 'PRECONDITION_FAILED'
   | 'RATE_LIMITED'
+  | 'QUERY_LIMIT_EXCEEDED'
   | 'INTERNAL_SERVER_ERROR';
 
 /**

@@ -4,6 +4,7 @@ import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database, DatabaseHandle } from './database.ts';
+import { listenPglite, listenPostgres } from './listen.ts';
 import { PGliteDialect } from './pglite-dialect.ts';
 import { logStatement } from './statement-counter.ts';
 
@@ -18,7 +19,12 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
     // An idle client's error (the server restarted) must not crash the process; the pool replaces it.
     pool.on('error', (error) => console.error('postgres pool: idle client error:', error.message));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: logStatement });
-    return { db, dialect: 'postgres', close: () => db.destroy() };
+    return {
+      db,
+      dialect: 'postgres',
+      listen: (channel, handlers) => listenPostgres(options.url, channel, handlers),
+      close: () => db.destroy(),
+    };
   }
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const client = await PGlite.create(options.dataDir ?? 'memory://', { extensions: { pg_trgm } });
@@ -26,6 +32,7 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
   return {
     db,
     dialect: 'pglite',
+    listen: (channel, handlers) => listenPglite(client, db as Kysely<unknown>, channel, handlers),
     close: async () => {
       await db.destroy();
       await client.close();

@@ -2,6 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type HTTPGraphQLRequest } from '@apollo/server';
 import { countStatements } from '../database/statement-counter.ts';
 import type { GatewayContext } from '../graphql/context.ts';
+import { responseCacheKey } from '../graphql/response-cache/cache-key.ts';
+import { trackRequest, type RequestCacheability } from '../graphql/response-cache/request-cacheability.ts';
+import type { ResponseCache } from '../graphql/response-cache/response-cache.ts';
 import { BodyTooLargeError, readBody } from './read-body.ts';
 import { sendGraphQLError } from './respond.ts';
 
@@ -11,12 +14,29 @@ export interface GraphQLHandlerOptions {
   context: (req: IncomingMessage) => Promise<GatewayContext>;
   /** Largest accepted request body in bytes. */
   maxBodyBytes: number;
+  /** Answers repeated queries from memory; omitted: every request runs. */
+  responseCache?: {
+    cache: ResponseCache;
+    /** The caller's visibility (response-cache/cache-key.ts), or null for credentials that fail. */
+    visibility: (req: IncomingMessage) => Promise<string | null>;
+    /** Stored responses report `extensions.sqlStatements: 0`: a hit sends no SQL. */
+    exposeSqlStatementCount: boolean;
+    /** Longest time an entry is served, in ms, even if nothing changes. */
+    ttlMs: number;
+  };
 }
+
+/** Says whether a response came from the response cache (`hit`) or was computed and offered to it (`miss`). */
+export const RESPONSE_CACHE_HEADER = 'x-response-cache';
 
 /** Serves GraphQL over HTTP (GET and POST) by handing the request to Apollo Server. */
 export function graphqlHandler(options: GraphQLHandlerOptions) {
   return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     let body: unknown = undefined;
+    let cacheKey: string | undefined;
+    let ticket: number | null = null;
+    let tracked: RequestCacheability | undefined;
+    const cache = options.responseCache;
     if (req.method === 'POST') {
       let raw: Buffer;
       try {
@@ -33,10 +53,24 @@ export function graphqlHandler(options: GraphQLHandlerOptions) {
         throw error;
       }
       const contentType = req.headers['content-type'] ?? '';
-      if (
-        contentType.includes('application/json') ||
-        contentType.includes('application/graphql-response+json')
-      ) {
+      const json =
+        contentType.includes('application/json') || contentType.includes('application/graphql-response+json');
+      // Only JSON POSTs are cached: they pass Apollo's CSRF checks by their content type alone, so a
+      // hit skips nothing that Apollo would have refused.
+      if (cache?.cache.enabled && json && raw.length > 0) {
+        const visibility = await cache.visibility(req);
+        if (visibility !== null) {
+          cacheKey = responseCacheKey(visibility, req.headers.accept ?? '', raw);
+          const hit = cache.cache.get(cacheKey);
+          if (hit) {
+            res.writeHead(200, [...hit.headers, [RESPONSE_CACHE_HEADER, 'hit']].flat());
+            res.end(hit.body);
+            return;
+          }
+          ticket = cache.cache.ticket();
+        }
+      }
+      if (json) {
         try {
           body = raw.length > 0 ? JSON.parse(raw.toString('utf8')) : undefined;
         } catch {
@@ -58,16 +92,44 @@ export function graphqlHandler(options: GraphQLHandlerOptions) {
     };
 
     const { result } = countStatements(() =>
-      options.apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: () => options.context(req) }),
+      options.apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest,
+        context: async () => {
+          const context = await options.context(req);
+          if (ticket !== null) tracked = trackRequest(context);
+          return context;
+        },
+      }),
     );
     const response = await result;
     for (const [name, value] of response.headers) res.setHeader(name, value);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {
+      if (cache && cacheKey !== undefined && ticket !== null) {
+        res.setHeader(RESPONSE_CACHE_HEADER, 'miss');
+        if (tracked?.cacheable && res.statusCode === 200) {
+          const stored = cache.exposeSqlStatementCount
+            ? withoutStatementCount(response.body.string)
+            : response.body.string;
+          const expiresAt = Math.min(Date.now() + cache.ttlMs, tracked.validUntil ?? Infinity);
+          cache.cache.store(ticket, cacheKey, {
+            headers: [...response.headers, ['content-length', String(Buffer.byteLength(stored))]],
+            body: Buffer.from(stored),
+            expiresAt,
+          });
+        }
+      }
       res.end(response.body.string);
       return;
     }
     for await (const chunk of response.body.asyncIterator) res.write(chunk);
     res.end();
   };
+}
+
+/** A response as a cache hit reports it: a hit sends no SQL statement. */
+function withoutStatementCount(text: string): string {
+  const result = JSON.parse(text) as { extensions?: Record<string, unknown> };
+  if (result.extensions && 'sqlStatements' in result.extensions) result.extensions.sqlStatements = 0;
+  return JSON.stringify(result);
 }

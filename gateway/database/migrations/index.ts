@@ -1,11 +1,17 @@
 import type { Migration } from 'kysely';
 import * as catalogCore from './2026-11-25T1800-catalog-core.ts';
 import * as harvest from './2026-11-25T2000-harvest.ts';
+import * as catalogChanged from './2026-11-25T2100-catalog-changed.ts';
+import * as catalogChangedComponents from './2026-11-25T2101-catalog-changed-components.ts';
 import * as subscriptions from './2026-11-25T2200-subscriptions.ts';
+import * as subscriptionsCatalogChanged from './2026-11-25T2210-subscriptions-catalog-changed.ts';
 
 /** The gateway's migrations by name; names sort in the order they run. Never edit a landed migration. */
 export const gatewayMigrations: Record<string, Migration> = {
   '2026-11-25T1800-catalog-core': catalogCore,
   '2026-11-25T2000-harvest': harvest,
+  '2026-11-25T2100-catalog-changed': catalogChanged,
+  '2026-11-25T2101-catalog-changed-components': catalogChangedComponents,
   '2026-11-25T2200-subscriptions': subscriptions,
+  '2026-11-25T2210-subscriptions-catalog-changed': subscriptionsCatalogChanged,
 };

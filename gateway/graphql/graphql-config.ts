@@ -1,0 +1,56 @@
+import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './query-limits/query-limit-error.ts';
+
+/** How the GraphQL endpoint protects itself and caches; built from the environment by `graphqlConfigFromEnv`. */
+export interface GraphQLConfig {
+  /**
+   * Suggest similar field and type names in validation errors ("Did you mean …?"), which reveals the
+   * schema to anyone (GRAPHQL_FIELD_SUGGESTIONS). Default: on in demo mode, off in production.
+   */
+  fieldSuggestions: boolean;
+  /** Limits on every query document (gateway/graphql/query-limits/). */
+  limits: QueryLimits;
+  /**
+   * Upper bound of the response cache in bytes (RESPONSE_CACHE_MAX_BYTES); 0 turns the cache off.
+   * Default 32 MiB.
+   */
+  responseCacheMaxBytes: number;
+  /**
+   * Longest time a cached response is served although nothing changed, in seconds
+   * (RESPONSE_CACHE_TTL_SECONDS): a bound for answers that depend on the clock. Default 60.
+   */
+  responseCacheTtlSeconds: number;
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const value = env[name];
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new Error(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const value = env[name];
+  if (value === undefined || value === '') return fallback;
+  if (/^(1|true|yes|on)$/i.test(value)) return true;
+  if (/^(0|false|no|off)$/i.test(value)) return false;
+  throw new Error(`${name} must be true or false, got ${JSON.stringify(value)}`);
+}
+
+/** Reads GRAPHQL_FIELD_SUGGESTIONS, the GRAPHQL_MAX_* limits and RESPONSE_CACHE_*. */
+export function graphqlConfigFromEnv(env: NodeJS.ProcessEnv, production: boolean): GraphQLConfig {
+  const d = DEFAULT_QUERY_LIMITS;
+  return {
+    fieldSuggestions: flag(env, 'GRAPHQL_FIELD_SUGGESTIONS', !production),
+    limits: {
+      maxDepth: integer(env, 'GRAPHQL_MAX_DEPTH', d.maxDepth, 1, 100),
+      maxAliases: integer(env, 'GRAPHQL_MAX_ALIASES', d.maxAliases, 0, 10_000),
+      maxCost: integer(env, 'GRAPHQL_MAX_COST', d.maxCost, 1, 100_000_000),
+      maxDocumentLength: integer(env, 'GRAPHQL_MAX_DOCUMENT_LENGTH', d.maxDocumentLength, 100, 10_000_000),
+      maxDocumentTokens: integer(env, 'GRAPHQL_MAX_DOCUMENT_TOKENS', d.maxDocumentTokens, 10, 1_000_000),
+    },
+    responseCacheMaxBytes: integer(env, 'RESPONSE_CACHE_MAX_BYTES', 32 * 1024 * 1024, 0, 4 * 1024 ** 3),
+    responseCacheTtlSeconds: integer(env, 'RESPONSE_CACHE_TTL_SECONDS', 60, 1, 86_400),
+  };
+}

@@ -1,0 +1,176 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import {
+  getNamedType,
+  getNullableType,
+  isCompositeType,
+  isInterfaceType,
+  isListType,
+  isObjectType,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLCompositeType,
+  type GraphQLField,
+  type GraphQLSchema,
+  type SelectionSetNode,
+  type ValueNode,
+} from 'graphql';
+import { queryLimitError } from './query-limit-error.ts';
+
+/** Assumed length of a list field without a `first` argument, unless LIST_SIZES knows better. */
+const DEFAULT_LIST_SIZE = 10;
+
+/** Lists whose length the catalogue knows (reference data) or bounds (unpaginated catalogue lists). */
+const LIST_SIZES: Record<string, number> = {
+  'Query.ozgLeistungen': 100,
+  'Query.providers': 50,
+  'Query.laender': 17,
+  'Query.themenfelder': 14,
+  'Query.lebenslagen': 50,
+  'OzgLeistung.services': 50,
+};
+
+/**
+ * Refuses an operation whose estimated cost is above `maxCost`, before anything is executed. Each
+ * field costs 1 for each time it can occur in the response: a field inside `services(first: 50)`
+ * counts 50 times, inside a list without `first` as often as LIST_SIZES (default 10) says. The page
+ * size is known only with the variables, so this runs per request; the walk is linear in the
+ * document's size (each fragment is costed once) and takes microseconds for normal queries.
+ */
+export function costLimitPlugin(options: { maxCost: number }): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation, document, request, schema }) {
+          if (!operation) return;
+          const fragments = new Map<string, FragmentDefinitionNode>();
+          for (const definition of document.definitions) {
+            if (definition.kind === 'FragmentDefinition') fragments.set(definition.name.value, definition);
+          }
+          const variables: Record<string, unknown> = {};
+          for (const definition of operation.variableDefinitions ?? []) {
+            const name = definition.variable.name.value;
+            const given = request.variables?.[name];
+            variables[name] =
+              given !== undefined
+                ? given
+                : definition.defaultValue
+                  ? literal(definition.defaultValue, {})
+                  : null;
+          }
+          const root =
+            operation.operation === 'query'
+              ? schema.getQueryType()
+              : operation.operation === 'mutation'
+                ? schema.getMutationType()
+                : schema.getSubscriptionType();
+          if (!root) return;
+          const cost = new CostEstimate(schema, fragments, variables).of(operation.selectionSet, root, null);
+          if (cost > options.maxCost) {
+            throw queryLimitError(
+              'COST',
+              `The query could return about ${Math.round(cost)} fields; at most ${options.maxCost} are allowed. Ask for smaller pages (\`first\`) or fewer nested lists.`,
+              options.maxCost,
+              Math.round(cost),
+            );
+          }
+        },
+      };
+    },
+  };
+}
+
+class CostEstimate {
+  readonly #fragmentCosts = new Map<string, number>();
+
+  constructor(
+    private readonly schema: GraphQLSchema,
+    private readonly fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+    private readonly variables: Record<string, unknown>,
+  ) {}
+
+  /**
+   * The cost of a selection set met once. `pageSize` is the `first` of the connection this set
+   * belongs to: it multiplies the connection's `edges`, not its `totalCount` or `facets`.
+   */
+  of(
+    set: SelectionSetNode,
+    type: GraphQLCompositeType,
+    pageSize: number | null,
+    visiting = new Set<string>(),
+  ): number {
+    let cost = 0;
+    for (const selection of set.selections) {
+      if (selection.kind === 'Field') {
+        cost += this.#field(selection, type, pageSize, visiting);
+      } else if (selection.kind === 'InlineFragment') {
+        const condition = selection.typeCondition
+          ? this.schema.getType(selection.typeCondition.name.value)
+          : type;
+        if (isCompositeType(condition))
+          cost += this.of(selection.selectionSet, condition, pageSize, visiting);
+      } else {
+        const name = selection.name.value;
+        const fragment = this.fragments.get(name);
+        if (!fragment || visiting.has(name)) continue;
+        const key = `${name}/${pageSize ?? ''}`;
+        if (!this.#fragmentCosts.has(key)) {
+          const condition = this.schema.getType(fragment.typeCondition.name.value);
+          visiting.add(name);
+          this.#fragmentCosts.set(
+            key,
+            isCompositeType(condition) ? this.of(fragment.selectionSet, condition, pageSize, visiting) : 0,
+          );
+          visiting.delete(name);
+        }
+        cost += this.#fragmentCosts.get(key)!;
+      }
+    }
+    return cost;
+  }
+
+  #field(
+    node: FieldNode,
+    parent: GraphQLCompositeType,
+    pageSize: number | null,
+    visiting: Set<string>,
+  ): number {
+    const name = node.name.value;
+    if (name.startsWith('__')) return 0;
+    const definition: GraphQLField<unknown, unknown> | undefined =
+      isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[name] : undefined;
+    if (!definition || !node.selectionSet) return 1;
+    const type = getNamedType(definition.type);
+    if (!isCompositeType(type)) return 1;
+    const first = this.#first(node, definition);
+    let multiplier = 1;
+    let childPageSize: number | null = null;
+    if (first !== null && 'getFields' in type && 'edges' in type.getFields()) {
+      childPageSize = first; // a connection: its edges come `first` times
+    } else if (first !== null) {
+      multiplier = first;
+    } else if (isListType(getNullableType(definition.type))) {
+      multiplier =
+        pageSize !== null && (name === 'edges' || name === 'nodes')
+          ? pageSize
+          : (LIST_SIZES[`${parent.name}.${name}`] ?? DEFAULT_LIST_SIZE);
+    }
+    return 1 + multiplier * this.of(node.selectionSet, type, childPageSize, visiting);
+  }
+
+  /** The page size a field asks for: its `first` argument, from the query, a variable or the schema's default. */
+  #first(node: FieldNode, definition: GraphQLField<unknown, unknown>): number | null {
+    const parameter = definition.args.find((a) => a.name === 'first');
+    if (!parameter) return null;
+    const argument = node.arguments?.find((a) => a.name.value === 'first');
+    const value = argument ? literal(argument.value, this.variables) : parameter.defaultValue;
+    if (value === undefined || value === null) return null;
+    // An invalid page size is refused by the resolver; for the estimate it counts as one item.
+    return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 1;
+  }
+}
+
+function literal(node: ValueNode, variables: Record<string, unknown>): unknown {
+  if (node.kind === 'Variable') return variables[node.name.value];
+  if (node.kind === 'IntValue' || node.kind === 'FloatValue') return Number(node.value);
+  return null;
+}

@@ -1,0 +1,51 @@
+/** What the response cache learns about one GraphQL request while it runs. */
+export interface RequestCacheability {
+  /** Set by the plugin once the response is known: a query, answered without errors. */
+  cacheable: boolean;
+  /** Why a resolver ruled caching out, or null. */
+  preventedBecause: string | null;
+  /** The earliest moment (ms since the epoch) a resolver said its answer stops being true, or null. */
+  validUntil: number | null;
+}
+
+// Keyed by the request's context object: resolvers and plugins see the same one, and it is garbage
+// once the request is done.
+const requests = new WeakMap<object, RequestCacheability>();
+
+/** Starts tracking the request whose GraphQL context this is; called before execution. */
+export function trackRequest(context: object): RequestCacheability {
+  const tracked: RequestCacheability = { cacheable: false, preventedBecause: null, validUntil: null };
+  requests.set(context, tracked);
+  return tracked;
+}
+
+/** The tracking record of a request, if the cache tracks it. */
+export function trackedRequest(context: object): RequestCacheability | undefined {
+  return requests.get(context);
+}
+
+/**
+ * Keeps the current response out of the response cache. Call it from a resolver whose answer must
+ * not be replayed even to the same caller for the same request while the catalogue is unchanged
+ * (a random choice, an answer about something outside the database). Answers that differ by caller
+ * need nothing: the cache key includes who is asking.
+ */
+export function preventResponseCaching(context: object, reason: string): void {
+  const tracked = requests.get(context);
+  if (tracked) {
+    tracked.cacheable = false;
+    tracked.preventedBecause = reason;
+  }
+}
+
+/**
+ * Says that the current response stops being true at `until` although no table changes then: a
+ * status computed against the clock (a certificate that expires, a check that runs out). A cached
+ * copy is dropped at that moment. Earlier moments win; moments in the past keep the response out.
+ */
+export function cacheResponseUntil(context: object, until: Date): void {
+  const tracked = requests.get(context);
+  if (!tracked) return;
+  const at = until.getTime();
+  tracked.validUntil = tracked.validUntil === null ? at : Math.min(tracked.validUntil, at);
+}
