@@ -16,9 +16,14 @@ export interface SubscriptionsConfig {
   certificationCheckIntervalMs: number;
   /** Webhook URLs may be plain http (demo mode only; production needs https). */
   webhookAllowHttp: boolean;
-  /** Address ranges a webhook may reach although they are loopback or private (OUTBOUND_ALLOWED_ADDRESSES). Default none. */
+  /**
+   * Address ranges a webhook may reach although they are loopback or private (OUTBOUND_ALLOWED_ADDRESSES,
+   * plus loopback in demo mode, where the demo provider nodes run). Default none in production.
+   */
   webhookAllowedAddresses: string[];
 }
+
+const LOOPBACK = ['127.0.0.0/8', '::1/128'];
 
 function milliseconds(name: string, value: string | undefined, fallback: number, min: number): number {
   if (value === undefined || value === '') return fallback;
@@ -66,7 +71,7 @@ export function subscriptionsConfigFromEnv(env: NodeJS.ProcessEnv, production: b
       0,
     ),
     webhookAllowHttp: !production,
-    webhookAllowedAddresses: allowed,
+    webhookAllowedAddresses: production ? allowed : [...LOOPBACK, ...allowed],
   };
   if (config.retryMaxMs < config.retryBaseMs)
     throw new Error('SUBSCRIPTION_RETRY_MAX_MS must not be smaller than SUBSCRIPTION_RETRY_BASE_MS');
