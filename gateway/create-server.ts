@@ -86,7 +86,9 @@ export async function createServer(
     gatewayAuthenticator({
       bearer:
         config.oidc.issuers.length > 0
-          ? createOidcAuthenticator(config.oidc, { fetch: options.oidcFetch ?? oidcOutboundFetch(config.oidc) })
+          ? createOidcAuthenticator(config.oidc, {
+              fetch: options.oidcFetch ?? oidcOutboundFetch(config.oidc),
+            })
           : null,
       devPrincipalHeader: config.devPrincipalHeader,
     });
@@ -96,7 +98,9 @@ export async function createServer(
     config: config.subscriptions,
     signer: certification.signer,
   });
-  const modules: GatewayModule[] = [certification.module, subscriptions];
+  // Subscriptions before certification: write hooks run in this order, and the audit chain's append
+  // (certification's hook) must be a transaction's last write, taken after its other locks.
+  const modules: GatewayModule[] = [subscriptions, certification.module];
   const hooks = composeCatalogWriteHooks(modules);
   // Harvested listings are written through the same composed hooks as pushed ones (audit, caches).
   const harvester = createHarvester({ db, hooks, config: config.harvest });
@@ -148,9 +152,7 @@ export async function createServer(
       if (error instanceof UserError) {
         // RFC 6750: a refused bearer token is answered with 401 and a WWW-Authenticate challenge.
         // The description may quote the token's own claims: only the characters RFC 6750 allows pass.
-        const description = error.message
-          .replaceAll('"', "'")
-          .replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '?');
+        const description = error.message.replaceAll('"', "'").replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '?');
         const challenge = `Bearer error="invalid_token", error_description="${description}"`;
         throw new GraphQLError(error.message, {
           extensions: {
