@@ -38,6 +38,17 @@ if (config.mode === 'demo') {
 }
 
 const server = await createServer(config);
+// Demo mode: two providers serve their listings from provider nodes of their own; the gateway harvests them.
+const demoProviderNodes = config.seedDemoData
+  ? await (
+      await import('../services/provider-node/demo/start-demo-provider-nodes.ts')
+    ).startDemoProviderNodes(server.database.db)
+  : undefined;
+for (const node of demoProviderNodes?.nodes ?? []) {
+  console.log(
+    `Demo provider node of ${node.providerId}: ${node.url} (serving ${node.dir}), harvested by the gateway.`,
+  );
+}
 const url = await server.listen();
 console.log(
   `GraphQL: ${url}/graphql   health: ${url}/healthz   ready: ${url}/readyz   metrics: ${url}/metrics`,
@@ -69,6 +80,7 @@ const stop = async (signal: string) => {
   stopping = true;
   console.log(`${signal}: shutting down`);
   await server.close();
+  await demoProviderNodes?.close();
   await identityProvider?.close();
   process.exit(0);
 };

@@ -31,6 +31,22 @@ export const DEMO_ORGANISATIONS: NewOrganisation[] = [
     land: 'DE',
     regionalschluessel: null,
   },
+  // These two keep their listings on their own provider node (services/provider-node/demo/), which
+  // the gateway harvests in demo mode.
+  {
+    id: 'kdo',
+    kind: 'PROVIDER',
+    name: 'KDO – Kommunale Datenverarbeitung Oldenburg',
+    land: 'DE-NI',
+    regionalschluessel: null,
+  },
+  {
+    id: 'regio-it',
+    kind: 'PROVIDER',
+    name: 'regio iT gesellschaft für informationstechnologie mbh',
+    land: 'DE-NW',
+    regionalschluessel: null,
+  },
   {
     id: 'stadt-kiel',
     kind: 'AUTHORITY',

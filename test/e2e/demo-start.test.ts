@@ -63,6 +63,33 @@ async function search(url: string, text: string) {
   ).data.services;
 }
 
+/** The listings the two demo provider nodes serve, once the gateway has harvested them (polls up to 30 s). */
+async function harvested(url: string) {
+  const until = Date.now() + 30_000;
+  for (;;) {
+    const response = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: `{ services(filter: { provider: ["kdo", "regio-it"] }, first: 50) {
+          totalCount edges { node { id lastHarvestedAt provenance { source endpoint } } } } }`,
+      }),
+    });
+    const services = (
+      (await response.json()) as {
+        data: {
+          services: {
+            totalCount: number;
+            edges: { node: { id: string; lastHarvestedAt: string | null; provenance: { source: string } } }[];
+          };
+        };
+      }
+    ).data.services;
+    if (services.totalCount === 6 || Date.now() > until) return services;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
 describe('npm start in demo mode', () => {
   it(
     'seeds the demo catalogue on first start and reuses it on the second',
@@ -70,6 +97,14 @@ describe('npm start in demo mode', () => {
     async () => {
       const first = await start();
       expect(first.output()).toContain('DEMO MODE');
+      // Two demo providers run provider nodes of their own, which the gateway harvests right away.
+      expect(first.output()).toMatch(/Demo provider node of kdo: http:\/\/127\.0\.0\.1:\d+\/graphql/);
+      expect(first.output()).toMatch(/Demo provider node of regio-it: /);
+      const federated = await harvested(first.url);
+      expect(federated.totalCount).toBe(6);
+      expect(
+        federated.edges.every((e) => e.node.provenance.source === 'HARVEST' && e.node.lastHarvestedAt),
+      ).toBe(true);
       const all = await search(first.url, '');
       expect(all.totalCount).toBeGreaterThanOrEqual(40);
       const wohngeld = await search(first.url, 'wohngeld');
@@ -88,6 +123,7 @@ describe('npm start in demo mode', () => {
 
       const second = await start();
       expect((await search(second.url, '')).totalCount).toBe(all.totalCount);
+      expect((await harvested(second.url)).totalCount).toBe(6);
       await second.stop();
     },
   );
