@@ -6,6 +6,7 @@ import {
   subscriptionTestConfig,
 } from '../../test/helpers/subscription-fixtures.ts';
 import { startTestServer, type TestServer } from '../../test/helpers/test-server.ts';
+import { takeStep } from './take-step.ts';
 
 let t: TestServer;
 let keys = 0;
@@ -413,6 +414,34 @@ describe('subscriberCount', () => {
     );
     await t.graphql(ACCEPT, { id: standard.data!.subscribe.id }, { as: 'provider@anbieter' });
     expect(await count()).toBe(2);
+  });
+
+  it('is not served stale from the response cache when a subscription changes outside a mutation', async () => {
+    const read = async () => {
+      const response = await fetch(`${t.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ service(id: "anbieter/fachverfahren") { subscriberCount } }' }),
+      });
+      const body = (await response.json()) as any;
+      return {
+        count: body.data.service.subscriberCount as number,
+        cache: response.headers.get('x-response-cache'),
+      };
+    };
+    const before = await read();
+    expect((await read()).cache).toBe('hit');
+    // The provider's acceptance written by the domain function, not a GraphQL mutation: only the
+    // database's change notification can tell the cache.
+    const id = await requested('hamburg');
+    await expect.poll(async () => (await read()).count).toBe(before.count);
+    await takeStep(t.db, {
+      subscriptionId: id,
+      step: 'ACCEPT',
+      actor: { subject: 'test:anbieter', organisationId: 'anbieter' },
+      reason: null,
+    });
+    await expect.poll(async () => (await read()).count).toBe(before.count + 1);
   });
 
   it('costs one statement for any number of services', async () => {
