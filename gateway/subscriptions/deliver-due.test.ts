@@ -418,6 +418,33 @@ describe('setSubscriptionWebhook', () => {
   });
 });
 
+describe('configuration', () => {
+  it('refuses values that make no sense, naming the variable', () => {
+    expect(() => subscriptionsConfigFromEnv({ SUBSCRIPTION_RETRY_BASE_MS: 'soon' }, true)).toThrow(
+      /SUBSCRIPTION_RETRY_BASE_MS/,
+    );
+    expect(() => subscriptionsConfigFromEnv({ SUBSCRIPTION_DELIVERY_INTERVAL_MS: '-1' }, true)).toThrow(
+      /SUBSCRIPTION_DELIVERY_INTERVAL_MS/,
+    );
+    expect(() =>
+      subscriptionsConfigFromEnv(
+        { SUBSCRIPTION_RETRY_BASE_MS: '5000', SUBSCRIPTION_RETRY_MAX_MS: '1000' },
+        true,
+      ),
+    ).toThrow(/SUBSCRIPTION_RETRY_MAX_MS/);
+    expect(() => subscriptionsConfigFromEnv({ OUTBOUND_ALLOWED_ADDRESSES: '10.0.0.0/33' }, true)).toThrow(
+      /OUTBOUND_ALLOWED_ADDRESSES/,
+    );
+    expect(subscriptionsConfigFromEnv({}, false)).toMatchObject({
+      deliveryIntervalMs: 5000,
+      retryBaseMs: 10_000,
+      retryMaxMs: 3_600_000,
+      giveUpAfterMs: 86_400_000,
+      webhookAllowHttp: true,
+    });
+  });
+});
+
 describe('in production mode', () => {
   it('a webhook must be https and may not reach loopback or private addresses unless allowed', () => {
     const rules = subscriptionsConfigFromEnv({}, true);
