@@ -27,7 +27,8 @@ import { createLoaders } from './graphql/loaders.ts';
 import { aliasLimitRule } from './graphql/query-limits/alias-limit-rule.ts';
 import { costLimitPlugin } from './graphql/query-limits/cost-limit-plugin.ts';
 import { depthLimitRule } from './graphql/query-limits/depth-limit-rule.ts';
-import { documentSizePlugin } from './graphql/query-limits/document-size-plugin.ts';
+import { documentLengthRule } from './graphql/query-limits/document-length-rule.ts';
+import { documentTokenLimit } from './graphql/query-limits/document-tokens-plugin.ts';
 import { visibilityOf } from './graphql/response-cache/cache-key.ts';
 import { followCatalogChanges } from './graphql/response-cache/catalog-change-feed.ts';
 import { ResponseCache } from './graphql/response-cache/response-cache.ts';
@@ -122,12 +123,18 @@ export async function createServer(
       : null;
   const catalogChanges = responseCache ? await followCatalogChanges(database, responseCache) : null;
   const limits = config.graphql.limits;
+  const tokenLimit = documentTokenLimit(limits.maxDocumentTokens);
   const apollo = new ApolloServer<GatewayContext>({
     schema: createSchema(),
     formatError,
     introspection: config.introspection,
     hideSchemaDetailsFromClientErrors: !config.graphql.fieldSuggestions,
-    validationRules: [depthLimitRule(limits.maxDepth), aliasLimitRule(limits.maxAliases)],
+    parseOptions: tokenLimit.parseOptions,
+    validationRules: [
+      documentLengthRule(limits.maxDocumentLength),
+      depthLimitRule(limits.maxDepth),
+      aliasLimitRule(limits.maxAliases),
+    ],
     includeStacktraceInErrorResponses: false,
     // main.ts owns shutdown: it closes HTTP, Apollo and the database in order on SIGINT/SIGTERM.
     stopOnTerminationSignals: false,
@@ -135,7 +142,7 @@ export async function createServer(
       ApolloServerPluginLandingPageDisabled(),
       // HTTP cache hints are not used, and the plugin would hook into the resolution of every field.
       ApolloServerPluginCacheControlDisabled(),
-      documentSizePlugin({ maxLength: limits.maxDocumentLength, maxTokens: limits.maxDocumentTokens }),
+      tokenLimit.plugin,
       costLimitPlugin({ maxCost: limits.maxCost }),
       sqlStatementCountPlugin({ expose: config.exposeSqlStatementCount, metrics }),
       ...(responseCache ? [responseCachePlugin(responseCache)] : []),

@@ -14,7 +14,7 @@ export interface QueryLimits {
   maxCost: number;
   /** Longest query text in characters (GRAPHQL_MAX_DOCUMENT_LENGTH). Default 20000. */
   maxDocumentLength: number;
-  /** Most lexical tokens in the query text (GRAPHQL_MAX_DOCUMENT_TOKENS). Default 2000. */
+  /** Most lexical tokens in the query text (GRAPHQL_MAX_DOCUMENT_TOKENS). Default 1000. */
   maxDocumentTokens: number;
 }
 
@@ -23,7 +23,7 @@ export const DEFAULT_QUERY_LIMITS: QueryLimits = {
   maxAliases: 20,
   maxCost: 20000,
   maxDocumentLength: 20000,
-  maxDocumentTokens: 2000,
+  maxDocumentTokens: 1000,
 };
 
 /**

@@ -8,20 +8,23 @@ export interface RequestCacheability {
   validUntil: number | null;
 }
 
-// Keyed by the request's context object: resolvers and plugins see the same one, and it is garbage
-// once the request is done.
-const requests = new WeakMap<object, RequestCacheability>();
+// Kept on the request's context object under a symbol: Apollo Server hands resolvers and plugins a
+// shallow copy of the context, which copies symbol-keyed properties too (a WeakMap keyed by the
+// original object would not find the copy).
+const TRACKING = Symbol('response cache tracking');
+
+type Tracked = { [TRACKING]?: RequestCacheability };
 
 /** Starts tracking the request whose GraphQL context this is; called before execution. */
 export function trackRequest(context: object): RequestCacheability {
   const tracked: RequestCacheability = { cacheable: false, preventedBecause: null, validUntil: null };
-  requests.set(context, tracked);
+  (context as Tracked)[TRACKING] = tracked;
   return tracked;
 }
 
 /** The tracking record of a request, if the cache tracks it. */
 export function trackedRequest(context: object): RequestCacheability | undefined {
-  return requests.get(context);
+  return (context as Tracked)[TRACKING];
 }
 
 /**
@@ -31,7 +34,7 @@ export function trackedRequest(context: object): RequestCacheability | undefined
  * need nothing: the cache key includes who is asking.
  */
 export function preventResponseCaching(context: object, reason: string): void {
-  const tracked = requests.get(context);
+  const tracked = (context as Tracked)[TRACKING];
   if (tracked) {
     tracked.cacheable = false;
     tracked.preventedBecause = reason;
@@ -44,7 +47,7 @@ export function preventResponseCaching(context: object, reason: string): void {
  * copy is dropped at that moment. Earlier moments win; moments in the past keep the response out.
  */
 export function cacheResponseUntil(context: object, until: Date): void {
-  const tracked = requests.get(context);
+  const tracked = (context as Tracked)[TRACKING];
   if (!tracked) return;
   const at = until.getTime();
   tracked.validUntil = tracked.validUntil === null ? at : Math.min(tracked.validUntil, at);

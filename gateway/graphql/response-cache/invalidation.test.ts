@@ -1,0 +1,179 @@
+import { spawn } from 'node:child_process';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeListing, registerOrganisation } from '../../../test/helpers/listings.ts';
+import { TEST_DIALECT } from '../../../test/helpers/test-database.ts';
+import { startTestServer, type TestServer } from '../../../test/helpers/test-server.ts';
+import { RESPONSE_CACHE_HEADER } from '../../http/graphql-handler.ts';
+
+// The cache never outlives a change to what it answered, whoever makes the change.
+let t: TestServer;
+let replica: TestServer;
+
+const SEARCH = `query Search($search: String) {
+  services(search: $search, first: 5) { totalCount edges { node { id title provider { name } } } }
+}`;
+const PUBLISH = `mutation ($listing: JSON!) { publishService(listing: $listing) { changed } }`;
+
+interface Answer {
+  cache: string | null;
+  body: { data?: any; errors?: any[]; extensions?: { sqlStatements?: number } };
+}
+
+async function ask(server: TestServer, query: string, variables: Record<string, unknown> = {}, as?: string) {
+  const response = await fetch(`${server.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(as ? { 'x-dev-principal': as } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  return { cache: response.headers.get(RESPONSE_CACHE_HEADER), body: await response.json() } as Answer;
+}
+
+/** Asks until `done` holds; a notification from another connection arrives a moment after the commit. */
+async function askUntil(
+  server: TestServer,
+  variables: Record<string, unknown>,
+  done: (a: Answer) => boolean,
+) {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const answer = await ask(server, SEARCH, variables);
+    if (done(answer) || Date.now() > deadline) return answer;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+const titles = (a: Answer) => a.body.data.services.edges.map((e: any) => e.node.title);
+
+beforeAll(async () => {
+  t = await startTestServer();
+  replica = await startTestServer({ database: t.database });
+  await registerOrganisation(t.db, 'cachewerk');
+  for (const [id, title] of [
+    ['gewerbe', 'Gewerbeanmeldung online'],
+    ['hund', 'Hundesteuer anmelden'],
+    ['fischerei', 'Fischereischein beantragen'],
+  ]) {
+    await t.graphql(PUBLISH, { listing: makeListing({ id, title }) }, { as: 'provider@cachewerk' });
+  }
+});
+
+afterAll(async () => {
+  await replica?.close();
+  await t?.close();
+});
+
+describe('the response cache', () => {
+  it('answers a repeated query from memory with the same body and no SQL', async () => {
+    const first = await ask(t, SEARCH, { search: 'gewerbeanmeldung' });
+    const second = await ask(t, SEARCH, { search: 'gewerbeanmeldung' });
+    expect(first.cache).toBe('miss');
+    expect(first.body.extensions?.sqlStatements).toBeGreaterThan(0);
+    expect(second.cache).toBe('hit');
+    expect(second.body.extensions?.sqlStatements).toBe(0);
+    expect(second.body.data).toEqual(first.body.data);
+  });
+
+  it('does not cache errors', async () => {
+    const bad = `query { services(first: 0) { totalCount } }`;
+    expect((await ask(t, bad)).cache).toBe('miss');
+    const again = await ask(t, bad);
+    expect(again.cache).toBe('miss');
+    expect(again.body.errors?.[0].extensions.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('is dropped by a mutation through this gateway before the mutation answers', async () => {
+    await ask(t, SEARCH, { search: 'hundesteuer' });
+    expect((await ask(t, SEARCH, { search: 'hundesteuer' })).cache).toBe('hit');
+    await t.graphql(
+      PUBLISH,
+      { listing: makeListing({ id: 'hund', title: 'Hundesteuer anmelden und abmelden' }) },
+      { as: 'provider@cachewerk' },
+    );
+    const after = await ask(t, SEARCH, { search: 'hundesteuer' });
+    expect(after.cache).toBe('miss');
+    expect(titles(after)).toEqual(['Hundesteuer anmelden und abmelden']);
+  });
+
+  it('is dropped by a write through another gateway replica on the same database', async () => {
+    await ask(t, SEARCH, { search: 'fischereischein' });
+    expect((await ask(t, SEARCH, { search: 'fischereischein' })).cache).toBe('hit');
+    const published = await replica.graphql(
+      PUBLISH,
+      { listing: makeListing({ id: 'fischerei', title: 'Fischereischein beantragen und verlängern' }) },
+      { as: 'provider@cachewerk' },
+    );
+    expect(published.data!.publishService.changed).toBe(true);
+    const after = await askUntil(t, { search: 'fischereischein' }, (a) => a.cache === 'miss');
+    expect(after.cache).toBe('miss');
+    expect(titles(after)).toEqual(['Fischereischein beantragen und verlängern']);
+  });
+
+  it('is dropped by a write that passes through no gateway at all', async () => {
+    await ask(t, SEARCH, { search: 'gewerbeanmeldung' });
+    expect((await ask(t, SEARCH, { search: 'gewerbeanmeldung' })).cache).toBe('hit');
+    const statement = `update organisation set name = 'Cachewerk AöR' where id = 'cachewerk'`;
+    if (TEST_DIALECT === 'postgres') {
+      // Another operating-system process with its own connection, as an administrator's psql would be.
+      await new Promise<void>((resolve, reject) => {
+        const child = spawn(
+          process.execPath,
+          [
+            '--input-type=module',
+            '-e',
+            `import pg from 'pg'; const c = new pg.Client(process.argv[1]); await c.connect(); await c.query(process.argv[2]); await c.end();`,
+            t.database.url!,
+            statement,
+          ],
+          { stdio: 'inherit' },
+        );
+        child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`exit ${code}`))));
+      });
+    } else {
+      // Embedded PostgreSQL lives in this process: SQL straight to the database, past the gateway.
+      await sql.raw(statement).execute(t.db);
+    }
+    const after = await askUntil(
+      t,
+      { search: 'gewerbeanmeldung' },
+      (a) => a.body.data.services.edges[0]?.node.provider.name === 'Cachewerk AöR',
+    );
+    expect(after.body.data.services.edges[0].node.provider.name).toBe('Cachewerk AöR');
+  });
+
+  it('stays silent for a publish that changes nothing', async () => {
+    await ask(t, SEARCH, { search: 'gewerbeanmeldung' });
+    expect((await ask(t, SEARCH, { search: 'gewerbeanmeldung' })).cache).toBe('hit');
+    // the same content again, pushed through the replica: no row changes, so no notification
+    const listing = makeListing({ id: 'gewerbe', title: 'Gewerbeanmeldung online' });
+    const response = await replica.graphql(PUBLISH, { listing }, { as: 'provider@cachewerk' });
+    expect(response.data!.publishService.changed).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await ask(t, SEARCH, { search: 'gewerbeanmeldung' })).cache).toBe('hit');
+  });
+
+  it('turns itself off while it cannot hear changes, and comes back empty', async () => {
+    await ask(t, SEARCH, { search: 'gewerbeanmeldung' });
+    expect((await ask(t, SEARCH, { search: 'gewerbeanmeldung' })).cache).toBe('hit');
+    if (TEST_DIALECT === 'postgres') {
+      // Cut every listening connection of this database, as a server restart or a network cut would.
+      const admin = new pg.Client({ connectionString: t.database.url });
+      await admin.connect();
+      await admin.query(
+        `select pg_terminate_backend(pid) from pg_stat_activity
+         where datname = current_database() and application_name like 'catalogue-listen-%'`,
+      );
+      await admin.end();
+      const during = await askUntil(t, { search: 'gewerbeanmeldung' }, (a) => a.cache === null);
+      expect(during.cache).toBeNull(); // not even looked up
+      const back = await askUntil(t, { search: 'gewerbeanmeldung' }, (a) => a.cache !== null);
+      expect(back.cache).toBe('miss'); // empty after the gap
+      expect((await ask(t, SEARCH, { search: 'gewerbeanmeldung' })).cache).toBe('hit');
+    } else {
+      // Embedded PostgreSQL delivers notifications in-process; the listener cannot be cut off. It
+      // stops with the server: a closed replica's cache is off.
+      expect(replica.server.database.dialect).toBe('pglite');
+    }
+  });
+});

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { ResponseCache, type CachedResponse } from './response-cache.ts';
+
+// The store's own rules, without a server: tickets, generations, size bound, expiry.
+const entry = (text: string, expiresAt = Date.now() + 60_000): CachedResponse => ({
+  headers: [['content-type', 'application/json']],
+  body: Buffer.from(text),
+  expiresAt,
+});
+
+function enabledCache(maxBytes = 1_000_000): ResponseCache {
+  const cache = new ResponseCache({ maxBytes });
+  cache.setEnabled(true);
+  return cache;
+}
+
+describe('ResponseCache', () => {
+  it('refuses a response read before a change that was announced before it was stored', () => {
+    const cache = enabledCache();
+    const ticket = cache.ticket()!;
+    cache.invalidate(); // the write committed and was announced while the request was reading
+    expect(cache.store(ticket, 'k', entry('stale'))).toBe(false);
+    expect(cache.get('k')).toBeUndefined();
+  });
+
+  it('drops a response stored before the announcement of a change it missed', () => {
+    const cache = enabledCache();
+    expect(cache.store(cache.ticket()!, 'k', entry('stale'))).toBe(true);
+    cache.invalidate();
+    expect(cache.get('k')).toBeUndefined();
+  });
+
+  it('neither answers nor stores while it is off, and starts empty when it is on again', () => {
+    const cache = enabledCache();
+    cache.store(cache.ticket()!, 'k', entry('before'));
+    const ticket = cache.ticket()!;
+    cache.setEnabled(false);
+    expect(cache.ticket()).toBeNull();
+    expect(cache.get('k')).toBeUndefined();
+    expect(cache.store(ticket, 'k', entry('during'))).toBe(false);
+    cache.setEnabled(true);
+    expect(cache.get('k')).toBeUndefined();
+    expect(cache.store(ticket, 'k', entry('old ticket'))).toBe(false);
+  });
+
+  it('stays within its size, dropping the least recently used first', () => {
+    const cache = enabledCache(16 * 100);
+    const ticket = cache.ticket()!;
+    for (const key of ['a', 'b', 'c']) cache.store(ticket, key, entry('x'.repeat(99)));
+    cache.get('a'); // a is used again, b is now the oldest
+    for (const key of ['d', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o', 'p', 'q'])
+      cache.store(ticket, key, entry('x'.repeat(99)));
+    expect(cache.stats().bytes).toBeLessThanOrEqual(1600);
+    expect(cache.get('b')).toBeUndefined();
+    expect(cache.get('a')).toBeDefined();
+    // one response may not take more than a sixteenth
+    expect(cache.store(ticket, 'big', entry('x'.repeat(200)))).toBe(false);
+  });
+
+  it('drops an entry when it expires', () => {
+    const cache = enabledCache();
+    const ticket = cache.ticket()!;
+    expect(cache.store(ticket, 'past', entry('x', Date.now() - 1))).toBe(false);
+    cache.store(ticket, 'soon', entry('x', Date.now() + 30));
+    expect(cache.get('soon')).toBeDefined();
+    return new Promise<void>((resolve) =>
+      setTimeout(() => {
+        expect(cache.get('soon')).toBeUndefined();
+        resolve();
+      }, 60),
+    );
+  });
+});
