@@ -25,6 +25,7 @@ try {
 } catch (error) {
   console.error(`No token for ${account} from ${values.issuer}: ${(error as Error).message}`);
   if (!known.includes(account)) console.error(`demo accounts: ${known.join(', ')}`);
-  else console.error('Is `npm start` running in demo mode? Its log names the identity provider (DEV_IDP_URL).');
+  else
+    console.error('Is `npm start` running in demo mode? Its log names the identity provider (DEV_IDP_URL).');
   process.exit(1);
 }
