@@ -77,3 +77,20 @@ export async function checksOfService(db: Kysely<Database>, serviceId: string): 
     .orderBy('id', 'desc')
     .execute();
 }
+
+/**
+ * When the next valid certificate expires (not revoked, expiring after `now`), or null. Until then,
+ * which services are certified changes only by writes: what a cached answer needs to know.
+ */
+export async function nextCertificateExpiry(
+  db: Kysely<Database>,
+  now: Date = new Date(),
+): Promise<Date | null> {
+  const row = await db
+    .selectFrom('certification_certificate')
+    .select((eb) => eb.fn.min('expires_at').as('next'))
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+  return row?.next ? new Date(row.next) : null;
+}

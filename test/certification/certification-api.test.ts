@@ -257,12 +257,31 @@ describe('status transitions', () => {
       await recordCheck(t, id, criterion, 'PASSED', criterion === 'dsgvo-avv' ? { validUntil } : {});
     }
     const certificate = await issue(t, id, 'dvs-basis');
-    expect(await status(id)).toMatchObject({ status: 'CERTIFIED', validUntil: certificate.expiresAt });
+    // The same request twice: the response cache answers the second one, but only until the expiry.
+    const read = async () => {
+      const response = await fetch(`${t.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: STATUS, variables: { id } }),
+      });
+      const body = (await response.json()) as any;
+      return {
+        cache: response.headers.get('x-response-cache'),
+        certification: body.data.service.certification,
+      };
+    };
+    expect((await read()).certification).toMatchObject({
+      status: 'CERTIFIED',
+      validUntil: certificate.expiresAt,
+    });
+    expect((await read()).cache).toBe('hit');
     const before = await counts();
     await new Promise((resolve) =>
       setTimeout(resolve, new Date(certificate.expiresAt).getTime() - Date.now() + 50),
     );
-    expect(await status(id)).toMatchObject({
+    const after = await read();
+    expect(after.cache).toBe('miss');
+    expect(after.certification).toMatchObject({
       status: 'EXPIRED',
       validUntil: null,
       certificate: { id: certificate.id, status: 'EXPIRED' },

@@ -9,6 +9,7 @@ import { searchServices } from '../../catalog/search-services.ts';
 import { UserError } from '../../errors.ts';
 import type { Resolvers } from '../generated/resolvers-types.ts';
 import { selectsField } from '../requested-fields.ts';
+import { boundByCertificateExpiry } from './certification.ts';
 
 function land(code: string | null): Land | null {
   if (code === null) return null;
@@ -21,8 +22,11 @@ function doc(service: { document: unknown }): Listing {
 
 export const catalogResolvers: Resolvers = {
   Query: {
-    services: (_parent, args, context, info) =>
-      searchServices(context.db, args, { wantFacets: selectsField(info, 'facets') }),
+    services: async (_parent, args, context, info) => {
+      // Which services are certified changes with the clock: a cached answer lasts until the next expiry.
+      if (args.filter?.certified != null) await boundByCertificateExpiry(context);
+      return searchServices(context.db, args, { wantFacets: selectsField(info, 'facets') });
+    },
     service: (_parent, { id }, context) => context.loaders.service.load(id),
     providers: (_parent, _args, context) => listProviders(context.db),
     provider: async (_parent, { id }, context) => {

@@ -1,6 +1,14 @@
-import { expiringCertificates, checksOfService } from '../../../certification/certificates.ts';
+import {
+  checksOfService,
+  expiringCertificates,
+  nextCertificateExpiry,
+} from '../../../certification/certificates.ts';
 import type { CertificationActor } from '../../../certification/certification-actor.ts';
-import { certificateStatus, certificationStatus } from '../../../certification/certification-status.ts';
+import {
+  certificateStatus,
+  certificationStatus,
+  type CertificationStatus,
+} from '../../../certification/certification-status.ts';
 import type { CriteriaCatalogue } from '../../../certification/criteria.ts';
 import { issueCertificate } from '../../../certification/issue-certificate.ts';
 import { recordCheck } from '../../../certification/record-check.ts';
@@ -9,6 +17,7 @@ import type { CriterionRow, ListingRequirements, ProfileRow } from '../../../cer
 import { verifyCatalogueCertificate } from '../../../certification/verify-catalogue-certificate.ts';
 import { requireRole } from '../../auth/policy.ts';
 import type { GatewayContext } from '../context.ts';
+import { cacheResponseUntil, preventResponseCaching } from '../response-cache/request-cacheability.ts';
 import { UserError } from '../../errors.ts';
 import type { Resolvers } from '../generated/resolvers-types.ts';
 
@@ -38,6 +47,23 @@ async function profile(context: GatewayContext, id: string, version: number): Pr
   return found;
 }
 
+/**
+ * Certification statuses change with the clock, not only with writes: a response that shows one is
+ * cached only until the moment it would change (see gateway/graphql/response-cache/README.md).
+ */
+function untilStatusChanges(context: GatewayContext, status: CertificationStatus, now: Date): void {
+  const expiries = status.certificates
+    .filter((c) => c.revoked_at === null && c.expires_at.getTime() > now.getTime())
+    .map((c) => c.expires_at.getTime());
+  if (expiries.length > 0) cacheResponseUntil(context, new Date(Math.min(...expiries)));
+}
+
+/** For `services(filter: { certified })`: its answer holds until the next certificate expires. */
+export async function boundByCertificateExpiry(context: GatewayContext): Promise<void> {
+  const next = await nextCertificateExpiry(context.db);
+  if (next) cacheResponseUntil(context, next);
+}
+
 async function serviceOf(context: GatewayContext, serviceId: string) {
   const service = await context.loaders.service.load(serviceId);
   if (!service) throw new Error(`service ${serviceId} of a certificate or check is missing`);
@@ -55,10 +81,16 @@ export const certificationResolvers: Resolvers = {
       return allVersions ? rows : newestVersions(rows);
     },
     certificate: (_parent, { id }, context) => context.loaders.certificate.load(id),
-    verifyCertificate: (_parent, { jws }, context) =>
-      verifyCatalogueCertificate(context.db, jws, context.certificateSigner.issuer),
+    verifyCertificate: async (_parent, { jws }, context) => {
+      const result = await verifyCatalogueCertificate(context.db, jws, context.certificateSigner.issuer);
+      if (result.valid && result.claims) cacheResponseUntil(context, new Date(result.claims.exp * 1000));
+      // Another replica may start with a new key at any moment; no table change announces it.
+      if (result.problem === 'UNKNOWN_KEY') preventResponseCaching(context, 'the key set can grow');
+      return result;
+    },
     expiringCertificates: async (_parent, { withinDays }, context) => {
       await coordinator(context, 'expiringCertificates');
+      preventResponseCaching(context, 'the window moves with the clock');
       return expiringCertificates(context.db, withinDays);
     },
     certificationChecks: async (_parent, { serviceId }, context) => {
@@ -108,14 +140,13 @@ export const certificationResolvers: Resolvers = {
   },
 
   Service: {
-    certification: async (service, _args, context) => ({
-      service,
-      status: certificationStatus(
-        service,
-        await context.loaders.certificatesByService.load(service.id),
-        new Date(),
-      ),
-    }),
+    certification: async (service, _args, context) => {
+      const now = new Date();
+      const certificates = await context.loaders.certificatesByService.load(service.id);
+      const status = certificationStatus(service, certificates, now);
+      untilStatusChanges(context, status, now);
+      return { service, status };
+    },
   },
 
   Certification: {
@@ -134,12 +165,12 @@ export const certificationResolvers: Resolvers = {
 
   Certificate: {
     service: (certificate, _args, context) => serviceOf(context, certificate.service_id),
-    status: async (certificate, _args, context) =>
-      certificateStatus(
-        certificate,
-        (await serviceOf(context, certificate.service_id)).content_hash,
-        new Date(),
-      ),
+    status: async (certificate, _args, context) => {
+      const service = await serviceOf(context, certificate.service_id);
+      const status = certificateStatus(certificate, service.content_hash, new Date());
+      if (status === 'CERTIFIED') cacheResponseUntil(context, certificate.expires_at);
+      return status;
+    },
     profile: (certificate, _args, context) =>
       profile(context, certificate.profile_id, certificate.profile_version),
     contentHash: (certificate) => certificate.content_hash,
@@ -161,9 +192,12 @@ export const certificationResolvers: Resolvers = {
     service: (check, _args, context) => serviceOf(context, check.service_id),
     criterion: (check, _args, context) => criterion(context, check.criterion_id, check.criterion_version),
     contentHash: (check) => check.content_hash,
-    current: async (check, _args, context) =>
-      (await serviceOf(context, check.service_id)).content_hash === check.content_hash &&
-      check.valid_until.getTime() > Date.now(),
+    current: async (check, _args, context) => {
+      const service = await serviceOf(context, check.service_id);
+      const current = service.content_hash === check.content_hash && check.valid_until.getTime() > Date.now();
+      if (current) cacheResponseUntil(context, check.valid_until);
+      return current;
+    },
     evidenceUrl: (check) => check.evidence_url,
     evidenceSha256: (check) => check.evidence_sha256,
     checkedAt: (check) => check.checked_at,
