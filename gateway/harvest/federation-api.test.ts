@@ -9,6 +9,7 @@ import {
 } from '../../services/identity-provider/identity-provider.ts';
 import { checkEndpointUrl } from './endpoint-url.ts';
 import { createHarvester } from './harvester.ts';
+import { registerEndpoint } from './store/harvest-endpoints.ts';
 
 const COORDINATOR = 'coordinator@koordinierung';
 const REGISTER = `mutation ($i: HarvestEndpointInput!) {
@@ -238,7 +239,6 @@ describe('endpoints that require a client-credentials token', () => {
   const audience = 'urn:verwaltungscloud:provider-endpoints';
   let idp: IdentityProvider;
   let secured: TestProviderNode;
-  let gateway: TestServer;
 
   beforeAll(async () => {
     idp = await startIdentityProvider({
@@ -255,59 +255,56 @@ describe('endpoints that require a client-credentials token', () => {
     secured = await startProviderNode([makeListing({ id: 'geschuetzt' })], {
       auth: { issuer: idp.issuer, audience },
     });
-    gateway = await startTestServer({
-      config: {
-        harvest: {
-          ...testConfig().harvest,
-          pollIntervalMs: 0,
-          client: {
-            issuer: idp.issuer,
-            clientId: 'catalogue-harvester',
-            clientSecret: 'harvest-secret',
-            scope: null,
-          },
-        },
-      },
-    });
-    await registerOrganisation(gateway.db, 'koordinierung', 'COORDINATOR');
-    await registerOrganisation(gateway.db, 'tresor', 'PROVIDER');
-    await registerOrganisation(gateway.db, 'offen', 'PROVIDER');
-  });
-
-  afterAll(async () => {
-    await gateway?.close();
-    await secured?.close();
-    await idp?.close();
-  });
-
-  it('harvests with the token from the issuer, and fails with UNAUTHORIZED without it', async () => {
     for (const [providerId, requiresToken] of [
       ['tresor', true],
       ['offen', false],
     ] as const) {
-      const response = await gateway.graphql(
-        REGISTER,
-        { i: { providerId, url: secured.url, requiresToken } },
-        { as: COORDINATOR },
-      );
-      expect(response.errors).toBeUndefined();
+      await registerOrganisation(t.db, providerId, 'PROVIDER');
+      // Registered directly: this gateway has no harvest client, so the API would refuse requiresToken.
+      await registerEndpoint(t.db, {
+        providerId,
+        url: secured.url,
+        requiresToken,
+        intervalSeconds: 900,
+        fullSyncIntervalSeconds: 86400,
+        registeredBy: 'test',
+      });
     }
-    const runs = await gateway.server.harvester.harvestDue(new Date());
-    const byProvider = Object.fromEntries(runs.map((r) => [r.provider_id, r]));
-    expect(byProvider.tresor).toMatchObject({ status: 'SUCCEEDED', created: 1 });
-    expect(byProvider.offen).toMatchObject({ status: 'FAILED', error_code: 'UNAUTHORIZED' });
+  });
+
+  afterAll(async () => {
+    await secured?.close();
+    await idp?.close();
+  });
+
+  /** A harvester on the same database, configured with a harvest client. */
+  function harvesterWith(clientSecret: string) {
+    return createHarvester({
+      db: t.db,
+      hooks: {},
+      config: {
+        ...t.server.harvester.config,
+        client: { issuer: idp.issuer, clientId: 'catalogue-harvester', clientSecret, scope: null },
+      },
+    });
+  }
+
+  it('harvests with the token from the issuer, and fails with UNAUTHORIZED without it', async () => {
+    const harvester = harvesterWith('harvest-secret');
+    expect(await harvester.harvestNow('tresor')).toMatchObject({ status: 'SUCCEEDED', created: 1 });
+    expect(await harvester.harvestNow('offen')).toMatchObject({
+      status: 'FAILED',
+      error_code: 'UNAUTHORIZED',
+    });
   });
 
   it('fails with TOKEN_UNAVAILABLE when the issuer refuses the harvester', async () => {
-    const wrong = createHarvester({
-      db: gateway.db,
-      hooks: {},
-      config: {
-        ...gateway.server.harvester.config,
-        client: { issuer: idp.issuer, clientId: 'catalogue-harvester', clientSecret: 'falsch', scope: null },
-      },
-    });
-    const run = await wrong.harvestNow('tresor');
+    const run = await harvesterWith('falsch').harvestNow('tresor', { fullSync: true });
+    expect(run).toMatchObject({ status: 'FAILED', error_code: 'TOKEN_UNAVAILABLE' });
+  });
+
+  it('fails with TOKEN_UNAVAILABLE when the gateway has no harvest client', async () => {
+    const run = await t.server.harvester.harvestNow('tresor');
     expect(run).toMatchObject({ status: 'FAILED', error_code: 'TOKEN_UNAVAILABLE' });
   });
 });

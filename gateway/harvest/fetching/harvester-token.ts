@@ -46,9 +46,11 @@ export function harvesterToken(
       return cached.token;
     } catch (error) {
       configuration = undefined;
+      // openid-client's ResponseBodyError carries the OAuth error code (invalid_client, …).
+      const oauth = (error as { error?: unknown }).error;
       throw new HarvestFailure(
         'TOKEN_UNAVAILABLE',
-        `no access token from ${client.issuer}: ${(error as Error).message}`,
+        `no access token from ${client.issuer}: ${typeof oauth === 'string' ? `${oauth}: ` : ''}${(error as Error).message}`,
         true,
         { cause: error },
       );
