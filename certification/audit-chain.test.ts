@@ -265,9 +265,12 @@ describe('npm run audit:verify', () => {
     },
   );
 
-  it('exits 2 when there is no database', async () => {
+  it('exits 2 when there is no database or it cannot be reached', async () => {
     const result = await run({ DATA_DIR: join(tmpdir(), 'vc-audit-does-not-exist') });
     expect(result.code).toBe(2);
     expect(result.output).toContain('There is no embedded database');
+    const unreachable = await run({ DATABASE_URL: 'postgres://postgres@127.0.0.1:1/keine' });
+    expect(unreachable.code).toBe(2);
+    expect(unreachable.output).toContain('Cannot verify the audit chain');
   });
 });

@@ -4,31 +4,38 @@
 import { existsSync } from 'node:fs';
 import { configFromEnv } from '../../gateway/config.ts';
 import { createDatabase } from '../../gateway/database/create-database.ts';
+import type { DatabaseHandle } from '../../gateway/database/database.ts';
 import { verifyAuditChain } from '../verify-audit-chain.ts';
 
-const options = configFromEnv(process.env).database;
-if (options.kind === 'pglite' && options.dataDir && !existsSync(options.dataDir)) {
-  console.error(`There is no embedded database in ${options.dataDir}; set DATA_DIR or DATABASE_URL.`);
-  process.exit(2);
-}
-
-let exitCode = 2;
-const database = await createDatabase(options);
-try {
-  const report = await verifyAuditChain(database.db);
-  if (report.ok) {
-    console.log(
-      `Audit chain intact: ${report.events} events, head at event ${report.head.sequence} with hash ${report.head.hash}.`,
-    );
-    exitCode = 0;
-  } else {
+async function main(): Promise<number> {
+  const options = configFromEnv(process.env).database;
+  if (options.kind === 'pglite' && options.dataDir && !existsSync(options.dataDir)) {
+    console.error(`There is no embedded database in ${options.dataDir}; set DATA_DIR or DATABASE_URL.`);
+    return 2;
+  }
+  let database: DatabaseHandle | undefined;
+  try {
+    database = await createDatabase(options);
+    const report = await verifyAuditChain(database.db);
+    if (report.ok) {
+      console.log(
+        `Audit chain intact: ${report.events} events, head at event ${report.head.sequence} with hash ${report.head.hash}.`,
+      );
+      return 0;
+    }
     console.log(`Audit chain BROKEN at event ${report.brokenAt!.sequence}: ${report.brokenAt!.problem}.`);
     console.log(`${report.events} events before it link up.`);
-    exitCode = 1;
+    return 1;
+  } finally {
+    await database?.close();
   }
+}
+
+let exitCode: number;
+try {
+  exitCode = await main();
 } catch (error) {
   console.error(`Cannot verify the audit chain: ${(error as Error).message}`);
-} finally {
-  await database.close();
+  exitCode = 2;
 }
 process.exit(exitCode);
