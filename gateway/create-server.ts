@@ -23,6 +23,7 @@ import { composeCatalogWriteHooks, type GatewayModule, type RouteHandler } from 
 import { createHarvester, type Harvester } from './harvest/harvester.ts';
 import { harvestModule } from './harvest/harvest-module.ts';
 import type { GatewayContext } from './graphql/context.ts';
+import { attachStatementCount, countingDatabase } from './database/statement-counter.ts';
 import { createLoaders } from './graphql/loaders.ts';
 import { aliasLimitRule } from './graphql/query-limits/alias-limit-rule.ts';
 import { costLimitPlugin } from './graphql/query-limits/cost-limit-plugin.ts';
@@ -171,10 +172,13 @@ export async function createServer(
       }
       throw error;
     }
-    return {
-      db,
+    // The request's own view of the database counts its SQL statements (extensions.sqlStatements).
+    const statements = { statements: 0 };
+    const requestDb = countingDatabase(db, statements);
+    const requestContext: GatewayContext = {
+      db: requestDb,
       principal,
-      loaders: createLoaders(db),
+      loaders: createLoaders(requestDb),
       hooks,
       certificateSigner: certification.signer,
       webhookUrlRules: {
@@ -183,6 +187,7 @@ export async function createServer(
       },
       harvester,
     };
+    return attachStatementCount(requestContext, statements);
   };
 
   const routes = new Map<string, RouteHandler>([

@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { currentStatementCount } from '../database/statement-counter.ts';
+import { statementCountOf } from '../database/statement-counter.ts';
 import type { GatewayMetrics } from '../http/metrics.ts';
 
 /**
@@ -13,8 +13,8 @@ export function sqlStatementCountPlugin(options: {
   return {
     async requestDidStart() {
       return {
-        async willSendResponse({ response, operation }) {
-          const count = currentStatementCount();
+        async willSendResponse({ contextValue, response, operation }) {
+          const count = statementCountOf(contextValue);
           if (count === undefined) return;
           options.metrics.sqlStatements.observe({ operation: operation?.operation ?? 'unknown' }, count);
           if (options.expose && response.body.kind === 'single') {

@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type HTTPGraphQLRequest } from '@apollo/server';
-import { countStatements } from '../database/statement-counter.ts';
 import type { GatewayContext } from '../graphql/context.ts';
 import { responseCacheKey } from '../graphql/response-cache/cache-key.ts';
 import { trackRequest, type RequestCacheability } from '../graphql/response-cache/request-cacheability.ts';
@@ -43,6 +42,7 @@ export function graphqlHandler(options: GraphQLHandlerOptions) {
         raw = await readBody(req, options.maxBodyBytes);
       } catch (error) {
         if (error instanceof BodyTooLargeError) {
+          res.setHeader('connection', 'close');
           return sendGraphQLError(
             res,
             413,
@@ -91,17 +91,14 @@ export function graphqlHandler(options: GraphQLHandlerOptions) {
       body,
     };
 
-    const { result } = countStatements(() =>
-      options.apollo.executeHTTPGraphQLRequest({
-        httpGraphQLRequest,
-        context: async () => {
-          const context = await options.context(req);
-          if (ticket !== null) tracked = trackRequest(context);
-          return context;
-        },
-      }),
-    );
-    const response = await result;
+    const response = await options.apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest,
+      context: async () => {
+        const context = await options.context(req);
+        if (ticket !== null) tracked = trackRequest(context);
+        return context;
+      },
+    });
     for (const [name, value] of response.headers) res.setHeader(name, value);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {

@@ -11,6 +11,7 @@ import {
   type GraphQLCompositeType,
   type GraphQLField,
   type GraphQLSchema,
+  type OperationDefinitionNode,
   type SelectionSetNode,
   type ValueNode,
 } from 'graphql';
@@ -37,34 +38,41 @@ const LIST_SIZES: Record<string, number> = {
  * document's size (each fragment is costed once) and takes microseconds for normal queries.
  */
 export function costLimitPlugin(options: { maxCost: number }): ApolloServerPlugin {
+  // Parsed documents are cached and reused, so is the cost of an operation that reads no variable.
+  const fixedCosts = new WeakMap<OperationDefinitionNode, number>();
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ operation, document, request, schema }) {
           if (!operation) return;
-          const fragments = new Map<string, FragmentDefinitionNode>();
-          for (const definition of document.definitions) {
-            if (definition.kind === 'FragmentDefinition') fragments.set(definition.name.value, definition);
+          let cost = fixedCosts.get(operation);
+          if (cost === undefined) {
+            const fragments = new Map<string, FragmentDefinitionNode>();
+            for (const definition of document.definitions) {
+              if (definition.kind === 'FragmentDefinition') fragments.set(definition.name.value, definition);
+            }
+            const variables: Record<string, unknown> = {};
+            for (const definition of operation.variableDefinitions ?? []) {
+              const name = definition.variable.name.value;
+              const given = request.variables?.[name];
+              variables[name] =
+                given !== undefined
+                  ? given
+                  : definition.defaultValue
+                    ? literal(definition.defaultValue, {})
+                    : null;
+            }
+            const root =
+              operation.operation === 'query'
+                ? schema.getQueryType()
+                : operation.operation === 'mutation'
+                  ? schema.getMutationType()
+                  : schema.getSubscriptionType();
+            if (!root) return;
+            const estimate = new CostEstimate(schema, fragments, variables);
+            cost = estimate.of(operation.selectionSet, root, null);
+            if (!estimate.readVariables) fixedCosts.set(operation, cost);
           }
-          const variables: Record<string, unknown> = {};
-          for (const definition of operation.variableDefinitions ?? []) {
-            const name = definition.variable.name.value;
-            const given = request.variables?.[name];
-            variables[name] =
-              given !== undefined
-                ? given
-                : definition.defaultValue
-                  ? literal(definition.defaultValue, {})
-                  : null;
-          }
-          const root =
-            operation.operation === 'query'
-              ? schema.getQueryType()
-              : operation.operation === 'mutation'
-                ? schema.getMutationType()
-                : schema.getSubscriptionType();
-          if (!root) return;
-          const cost = new CostEstimate(schema, fragments, variables).of(operation.selectionSet, root, null);
           if (cost > options.maxCost) {
             throw queryLimitError(
               'COST',
@@ -81,6 +89,8 @@ export function costLimitPlugin(options: { maxCost: number }): ApolloServerPlugi
 
 class CostEstimate {
   readonly #fragmentCosts = new Map<string, number>();
+  /** Whether the estimate depends on the request's variables. */
+  readVariables = false;
 
   constructor(
     private readonly schema: GraphQLSchema,
@@ -162,6 +172,7 @@ class CostEstimate {
     const parameter = definition.args.find((a) => a.name === 'first');
     if (!parameter) return null;
     const argument = node.arguments?.find((a) => a.name.value === 'first');
+    if (argument?.value.kind === 'Variable') this.readVariables = true;
     const value = argument ? literal(argument.value, this.variables) : parameter.defaultValue;
     if (value === undefined || value === null) return null;
     // An invalid page size is refused by the resolver; for the estimate it counts as one item.

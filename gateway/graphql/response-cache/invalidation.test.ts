@@ -54,7 +54,7 @@ beforeAll(async () => {
     ['gewerbe', 'Gewerbeanmeldung online'],
     ['hund', 'Hundesteuer anmelden'],
     ['fischerei', 'Fischereischein beantragen'],
-  ]) {
+  ] as const) {
     await t.graphql(PUBLISH, { listing: makeListing({ id, title }) }, { as: 'provider@cachewerk' });
   }
 });
