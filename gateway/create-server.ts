@@ -33,6 +33,7 @@ import { documentTokenLimit } from './graphql/query-limits/document-tokens-plugi
 import { visibilityOf } from './graphql/response-cache/cache-key.ts';
 import { followCatalogChanges } from './graphql/response-cache/catalog-change-feed.ts';
 import { ResponseCache } from './graphql/response-cache/response-cache.ts';
+import { registerResponseCacheMetrics } from './graphql/response-cache/response-cache-metrics.ts';
 import { responseCachePlugin } from './graphql/response-cache/response-cache-plugin.ts';
 import { createSchema } from './graphql/schema.ts';
 import { sqlStatementCountPlugin } from './graphql/sql-statement-count-plugin.ts';
@@ -123,6 +124,7 @@ export async function createServer(
       ? new ResponseCache({ maxBytes: config.graphql.responseCacheMaxBytes })
       : null;
   const catalogChanges = responseCache ? await followCatalogChanges(database, responseCache) : null;
+  if (responseCache) registerResponseCacheMetrics(metrics.registry, responseCache);
   const limits = config.graphql.limits;
   const tokenLimit = documentTokenLimit(limits.maxDocumentTokens);
   const apollo = new ApolloServer<GatewayContext>({

@@ -71,3 +71,23 @@ describe('ResponseCache', () => {
     );
   });
 });
+
+describe('response cache metrics', () => {
+  it('publishes lookups, invalidations, size and state in /metrics', async () => {
+    const { Registry } = await import('prom-client');
+    const { registerResponseCacheMetrics } = await import('./response-cache-metrics.ts');
+    const registry = new Registry();
+    const cache = enabledCache();
+    registerResponseCacheMetrics(registry, cache);
+    cache.store(cache.ticket()!, 'k', entry('12345'));
+    cache.get('k');
+    cache.get('other');
+    const text = await registry.metrics();
+    expect(text).toContain('catalogue_response_cache_lookups_total{result="hit"} 1');
+    expect(text).toContain('catalogue_response_cache_lookups_total{result="miss"} 1');
+    expect(text).toContain('catalogue_response_cache_bytes 6');
+    expect(text).toContain('catalogue_response_cache_enabled 1');
+    cache.invalidate();
+    expect(await registry.metrics()).toContain('catalogue_response_cache_invalidations_total 2');
+  });
+});
