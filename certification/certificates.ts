@@ -16,13 +16,12 @@ export async function certificatesOfServices(
   serviceIds: readonly string[],
 ): Promise<CertificateRow[]> {
   if (serviceIds.length === 0) return [];
-  return db
-    .selectFrom('certification_certificate')
-    .selectAll()
-    .where('service_id', 'in', [...serviceIds])
-    .orderBy('issued_at', 'desc')
-    .orderBy('id', 'desc')
-    .execute();
+  // One array parameter: the same statement text for any number of services, and little to compile
+  // on a path every service detail takes (see the benchmark, README "Performance").
+  const { rows } = await sql<CertificateRow>`
+    select * from certification_certificate where service_id = any(${[...serviceIds]}::text[])
+    order by issued_at desc, id desc`.execute(db);
+  return rows;
 }
 
 /** The certificates with these ids (ids that cannot be certificate ids find nothing), in one statement. */
