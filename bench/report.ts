@@ -1,0 +1,115 @@
+// The benchmark report: JSON for machines, Markdown for people, both under bench/results/.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem, type as osType, release } from 'node:os';
+import type { LoadStats } from './drive-load.ts';
+import type { LoadResult } from './load-catalogue.ts';
+import type { BaselineKind } from './scenarios.ts';
+
+export interface Measurement {
+  /** All rounds together. */
+  stats: LoadStats;
+  rounds: LoadStats[];
+  /** Highest resident set size of the server process while the scenario ran, in bytes. */
+  peakRssBytes: number;
+  /** SQL statements per request under load (gateway only: from its /metrics). */
+  sqlStatementsPerRequest?: number;
+}
+
+export interface ScenarioResult {
+  scenario: string;
+  description: string;
+  baseline: BaselineKind;
+  gateway: Measurement;
+  baselineMeasurement: Measurement;
+  ratio: number;
+  targetRatio: number;
+}
+
+export interface BenchReport {
+  startedAt: string;
+  finishedAt: string;
+  machine: { cpu: string; cores: number; memoryGiB: number; os: string; node: string };
+  database: string;
+  options: {
+    listings: number;
+    providers: number;
+    connections: number;
+    rounds: number;
+    roundSeconds: number;
+    warmupSeconds: number;
+  };
+  load: LoadResult;
+  statementsByPageSize: Record<number, number>;
+  results: ScenarioResult[];
+  notes: string[];
+}
+
+export const TARGETS = { sql: 0.8, static: 0.5, loadPerSecond: 2000, rssMiB: 300 } as const;
+
+export function machine(): BenchReport['machine'] {
+  const list = cpus();
+  return {
+    cpu: list[0]?.model.trim() ?? 'unknown',
+    cores: list.length,
+    memoryGiB: Math.round((totalmem() / 1024 ** 3) * 10) / 10,
+    os: `${osType()} ${release()}`,
+    node: process.version,
+  };
+}
+
+const MiB = 1024 * 1024;
+const fixed = (n: number, digits = 0) => n.toFixed(digits);
+const ms = (n: number) => (n < 10 ? n.toFixed(1) : n.toFixed(0));
+const mark = (ok: boolean) => (ok ? 'met' : 'NOT met');
+
+/** The report as Markdown: the machine, the load rate, and one row per scenario. */
+export function markdown(report: BenchReport): string {
+  const m = report.machine;
+  const lines = [
+    `Run ${report.startedAt} on ${m.cores} × ${m.cpu}, ${m.memoryGiB} GiB, ${m.os}, Node.js ${m.node}; ` +
+      `${report.database}. ${report.options.connections} connections; per scenario, gateway and baseline in ` +
+      `${report.options.rounds} alternating rounds of ${report.options.roundSeconds} s each, after ` +
+      `${report.options.warmupSeconds} s of warm-up.`,
+    '',
+    `Loading: ${report.load.listings.toLocaleString('en')} listings of ${report.load.providers} providers in ` +
+      `${fixed(report.load.seconds, 1)} s: **${fixed(report.load.listingsPerSecond)} listings/s** ` +
+      `(target ≥ ${TARGETS.loadPerSecond}: ${mark(report.load.listingsPerSecond >= TARGETS.loadPerSecond)}).`,
+    '',
+    '| scenario | gateway req/s | p50 ms | p99 ms | errors | baseline | req/s | p50 ms | p99 ms | errors | ratio (target) | gateway peak RSS | baseline peak RSS | SQL / request |',
+    '| --- | --: | --: | --: | --: | --- | --: | --: | --: | --: | --- | --: | --: | --: |',
+  ];
+  for (const r of report.results) {
+    const g = r.gateway.stats;
+    const b = r.baselineMeasurement.stats;
+    lines.push(
+      `| ${r.scenario} | ${fixed(g.requestsPerSecond)} | ${ms(g.p50Ms)} | ${ms(g.p99Ms)} | ${g.errors} | ` +
+        `(${r.baseline === 'sql' ? 'a) same SQL, no GraphQL' : 'b) fixed body'} | ${fixed(b.requestsPerSecond)} | ${ms(b.p50Ms)} | ${ms(b.p99Ms)} | ${b.errors} | ` +
+        `**${fixed(r.ratio, 2)}** (≥ ${r.targetRatio}: ${mark(r.ratio >= r.targetRatio)}) | ` +
+        `${fixed(r.gateway.peakRssBytes / MiB)} MiB | ${fixed(r.baselineMeasurement.peakRssBytes / MiB)} MiB | ` +
+        `${r.gateway.sqlStatementsPerRequest === undefined ? '–' : fixed(r.gateway.sqlStatementsPerRequest, 2)} |`,
+    );
+  }
+  const peak = Math.max(...report.results.map((r) => r.gateway.peakRssBytes)) / MiB;
+  const pages = Object.entries(report.statementsByPageSize)
+    .map(([first, n]) => `${n} at first=${first}`)
+    .join(', ');
+  const constant = new Set(Object.values(report.statementsByPageSize)).size === 1;
+  lines.push(
+    '',
+    `Gateway peak RSS ${fixed(peak)} MiB (target < ${TARGETS.rssMiB} MiB: ${mark(peak < TARGETS.rssMiB)}). ` +
+      `SQL statements of the search at different page sizes: ${pages} (${constant ? 'constant' : 'NOT constant'}).`,
+  );
+  for (const note of report.notes) lines.push('', note);
+  return lines.join('\n') + '\n';
+}
+
+/** Writes `<stamp>-<database>.json` and `.md` under bench/results/; returns the Markdown path. */
+export function writeReport(report: BenchReport, databaseKind: string): string {
+  const directory = new URL('./results/', import.meta.url);
+  mkdirSync(directory, { recursive: true });
+  const stamp = report.startedAt.replace(/:\d\d\.\d+Z$/, '').replace(/:/g, '-');
+  const base = new URL(`${stamp}-${databaseKind}`, directory);
+  writeFileSync(`${base.pathname}.json`, JSON.stringify(report, null, 2) + '\n');
+  writeFileSync(`${base.pathname}.md`, markdown(report));
+  return `${base.pathname}.md`;
+}

@@ -1,0 +1,264 @@
+// npm run bench: loads 50,000 listings into a fresh database (embedded PostgreSQL, or a throwaway
+// database on the PostgreSQL server DATABASE_URL names), then measures the gateway and its two
+// baselines under the same load and writes the report to bench/results/. See README.md, Performance.
+import { spawnSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { syncReferenceData } from '../gateway/catalog/sync-reference-data.ts';
+import { createDatabase } from '../gateway/database/create-database.ts';
+import { migrateToLatest } from '../gateway/database/migrate.ts';
+import { createSchema } from '../gateway/graphql/schema.ts';
+import { createBenchDatabase } from './bench-database.ts';
+import { captureStatements } from './capture.ts';
+import { combine, driveLoad, type LoadStats } from './drive-load.ts';
+import { loadCatalogue } from './load-catalogue.ts';
+import { freePort, startServerProcess, type ServerProcess } from './processes.ts';
+import { machine, markdown, TARGETS, writeReport, type BenchReport, type Measurement } from './report.ts';
+import { scenarios as benchScenarios, type Scenario } from './scenarios.ts';
+
+function setting(name: string, fallback: number): number {
+  const value = process.env[name];
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0)
+    throw new Error(`${name} must be a whole number, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+const options = {
+  listings: setting('BENCH_LISTINGS', 50_000),
+  providers: setting('BENCH_PROVIDERS', 50),
+  connections: setting('BENCH_CONNECTIONS', 50),
+  rounds: Math.max(1, setting('BENCH_ROUNDS', 3)),
+  roundSeconds: Math.max(1, setting('BENCH_ROUND_SECONDS', 10)),
+  warmupSeconds: setting('BENCH_WARMUP_SECONDS', 5),
+};
+const log = (message: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** SQL statements sent and GraphQL requests answered, from the gateway's /metrics. */
+async function counters(server: ServerProcess): Promise<{ statements: number; requests: number }> {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  let statements = 0;
+  let requests = 0;
+  for (const line of text.split('\n')) {
+    const value = Number(line.split(' ').at(-1));
+    if (line.startsWith('catalogue_graphql_sql_statements_sum')) statements += value;
+    if (line.startsWith('catalogue_http_requests_total{route="/graphql"')) requests += value;
+  }
+  return { statements, requests };
+}
+
+/**
+ * Measures one scenario on the gateway and on its baseline in alternating rounds, so that a change
+ * in the machine's load (it is shared) affects both alike, and samples both processes' memory.
+ */
+async function measureScenario(
+  scenario: Scenario,
+  gateway: ServerProcess,
+  baseline: ServerProcess,
+): Promise<{ gateway: Measurement; baseline: Measurement }> {
+  const { requests } = scenario;
+  for (const server of [baseline, gateway]) {
+    if (options.warmupSeconds > 0)
+      await driveLoad(server.url, requests, options.connections, options.warmupSeconds);
+  }
+  await pause(500);
+  const before = await counters(gateway);
+  const rounds = new Map<ServerProcess, LoadStats[]>([
+    [gateway, []],
+    [baseline, []],
+  ]);
+  const peak = new Map<ServerProcess, number>([
+    [gateway, gateway.rss()],
+    [baseline, baseline.rss()],
+  ]);
+  for (let round = 0; round < options.rounds; round++) {
+    const order = round % 2 === 0 ? [baseline, gateway] : [gateway, baseline];
+    for (const server of order) {
+      const sampler = setInterval(() => peak.set(server, Math.max(peak.get(server)!, server.rss())), 100);
+      try {
+        rounds
+          .get(server)!
+          .push(await driveLoad(server.url, requests, options.connections, options.roundSeconds));
+      } finally {
+        clearInterval(sampler);
+      }
+    }
+  }
+  await pause(500);
+  const after = await counters(gateway);
+  const result = (server: ServerProcess): Measurement => ({
+    stats: combine(rounds.get(server)!),
+    rounds: rounds.get(server)!,
+    peakRssBytes: peak.get(server)!,
+  });
+  const measured = { gateway: result(gateway), baseline: result(baseline) };
+  // Per request the gateway answered, response-cache hits included (they send no statement).
+  measured.gateway.sqlStatementsPerRequest =
+    (after.statements - before.statements) / Math.max(1, after.requests - before.requests);
+  for (const [name, m] of [
+    ['gateway', measured.gateway],
+    ['baseline', measured.baseline],
+  ] as const) {
+    log(
+      `  ${scenario.name}, ${name}: ${m.stats.requestsPerSecond.toFixed(0)} req/s, p50 ${m.stats.p50Ms} ms, ` +
+        `p99 ${m.stats.p99Ms} ms, ${m.stats.errors} errors, peak RSS ${(m.peakRssBytes / 2 ** 20).toFixed(0)} MiB`,
+    );
+  }
+  return measured;
+}
+
+async function main(): Promise<void> {
+  const startedAt = new Date().toISOString();
+  // The gateway runs as in production, from its build.
+  log('building the gateway (npm run build) …');
+  const build = spawnSync('npm', ['run', 'build'], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}\n${build.stderr}`);
+
+  const database = await createBenchDatabase(process.env.DATABASE_URL);
+  log(`database: ${database.description}`);
+  const scratch = join(tmpdir(), `vc-bench-${process.pid}`);
+  const scratchFiles: string[] = [];
+  const servers: ServerProcess[] = [];
+  try {
+    // 1. Load, through the providers' write path.
+    const handle = await createDatabase(database.options);
+    let loadResult;
+    let scenarioList: Scenario[];
+    let capture;
+    try {
+      await migrateToLatest(handle.db);
+      await syncReferenceData(handle.db);
+      log(`loading ${options.listings} listings of ${options.providers} providers …`);
+      loadResult = await loadCatalogue(handle.db, options.listings, options.providers, (done) => {
+        if (done % 10_000 === 0) log(`  ${done} listings`);
+      });
+      log(
+        `loaded in ${loadResult.seconds.toFixed(1)} s: ${loadResult.listingsPerSecond.toFixed(0)} listings/s`,
+      );
+      const ids = (await handle.db.selectFrom('service').select('id').orderBy('id').execute()).map(
+        (r) => r.id,
+      );
+      scenarioList = benchScenarios(createSchema(), ids);
+      // 2. Record the SQL of every request, for baseline (a), and the cached response, for baseline (b).
+      log('recording the SQL statements of each request …');
+      capture = await captureStatements(handle, scenarioList);
+    } finally {
+      await handle.close();
+    }
+    const statementsFile = `${scratch}-statements.json`;
+    scratchFiles.push(statementsFile);
+    writeFileSync(
+      statementsFile,
+      JSON.stringify(
+        Object.fromEntries(Object.entries(capture.requests).map(([body, c]) => [body, c.statements])),
+      ),
+    );
+
+    // 3. The servers, all started before any measurement: embedded PostgreSQL gets a copy of the
+    //    data directory per process, as one directory belongs to one process.
+    const gatewayEnv = (cached: boolean, port: number, db: Record<string, string>) => ({
+      ...db,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      OIDC_ISSUER: undefined,
+      DEMO_DATA: 'false',
+      DEV_IDP_PORT: '0',
+      HARVEST_POLL_INTERVAL_MS: '0',
+      EXPOSE_SQL_STATEMENT_COUNT: 'true',
+      ...(cached ? {} : { RESPONSE_CACHE_MAX_BYTES: '0' }),
+    });
+    const start = async (
+      name: string,
+      args: string[],
+      env: (port: number) => Record<string, string | undefined>,
+      readyPath: string,
+    ) => {
+      const port = await freePort();
+      log(`starting ${name} …`);
+      const server = await startServerProcess(name, args, env(port), port, readyPath);
+      servers.push(server);
+      return server;
+    };
+    const staticScenario = scenarioList.find((s) => s.baseline === 'static');
+    const bodyFile = `${scratch}-static-body.json`;
+    scratchFiles.push(bodyFile);
+    if (staticScenario) writeFileSync(bodyFile, capture.requests[staticScenario.requests[0]!.body]!.response);
+    const copies = { baseline: database.copy('baseline'), cached: database.copy('gateway-cached') };
+    const baselineA = await start(
+      'baseline (a)',
+      ['--import', 'tsx', 'bench/baseline-sql-server.ts', statementsFile],
+      (port) => ({ ...copies.baseline, PORT: String(port) }),
+      '/',
+    );
+    const baselineB = await start(
+      'baseline (b)',
+      ['--import', 'tsx', 'bench/baseline-static-server.ts', bodyFile],
+      (port) => ({ PORT: String(port) }),
+      '/',
+    );
+    const uncached = await start(
+      'gateway (response cache off)',
+      ['dist/gateway/main.js'],
+      (port) => gatewayEnv(false, port, database.env),
+      '/readyz',
+    );
+    const cached = await start(
+      'gateway',
+      ['dist/gateway/main.js'],
+      (port) => gatewayEnv(true, port, copies.cached),
+      '/readyz',
+    );
+
+    // 4. Each scenario: the gateway and its baseline, alternating.
+    const results: BenchReport['results'] = [];
+    for (const scenario of scenarioList) {
+      log(`measuring ${scenario.name} …`);
+      const measured = await measureScenario(
+        scenario,
+        scenario.responseCache ? cached : uncached,
+        scenario.baseline === 'sql' ? baselineA : baselineB,
+      );
+      results.push({
+        scenario: scenario.name,
+        description: scenario.description,
+        baseline: scenario.baseline,
+        gateway: measured.gateway,
+        baselineMeasurement: measured.baseline,
+        ratio: measured.gateway.stats.requestsPerSecond / measured.baseline.stats.requestsPerSecond,
+        targetRatio: scenario.baseline === 'sql' ? TARGETS.sql : TARGETS.static,
+      });
+    }
+
+    const notes = [
+      ...scenarioList.map((s) => `- **${s.name}**: ${s.description}.`),
+      '- The gateway runs from its build (`node dist/gateway/main.js`) in demo mode without demo data; uncached scenarios on a gateway with `RESPONSE_CACHE_MAX_BYTES=0`. The baselines run through tsx.',
+      database.kind === 'pglite'
+        ? '- Embedded PostgreSQL lives inside the process that uses it: each server opens its own copy of the loaded data directory, and baseline (a) runs the recorded statements through PGlite in its own single process, as the gateway does. The RSS of such a process includes its database (PGlite alone is about 400 MiB).'
+        : "- Baseline (a) uses a `pg` pool of 10 connections, the gateway's default pool size.",
+      '- Scenario 4 (subscribe and cancel, as authorities) is not part of this benchmark yet.',
+    ];
+    const report: BenchReport = {
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      machine: machine(),
+      database: database.description,
+      options,
+      load: loadResult,
+      statementsByPageSize: capture.statementsByPageSize,
+      results,
+      notes,
+    };
+    const path = writeReport(report, database.kind);
+    console.log('\n' + markdown(report));
+    log(`report written to ${path} and .json`);
+  } finally {
+    for (const server of servers) await server.stop();
+    for (const file of scratchFiles) rmSync(file, { force: true });
+    await database.drop();
+  }
+}
+
+await main();

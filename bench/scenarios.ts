@@ -1,0 +1,133 @@
+// The benchmark's scenarios. Each is a set of GraphQL requests that the load generator sends in
+// rotation, and the baseline it is compared with. A scenario is added by appending to `scenarios`
+// (subscribe and cancel, as authorities, once the subscription API is part of the benchmark).
+import type { GraphQLSchema } from 'graphql';
+import { referenceData } from '../catalog-schema/reference-data.ts';
+
+export type BaselineKind = 'sql' | 'static';
+
+export interface BenchRequest {
+  /** The exact JSON body sent to /graphql. */
+  body: string;
+  /** Extra HTTP headers, for example a caller's credentials. */
+  headers?: Record<string, string>;
+}
+
+export interface Scenario {
+  name: string;
+  description: string;
+  /** sql: baseline (a), the gateway's SQL statements over `pg`; static: baseline (b), a fixed body. */
+  baseline: BaselineKind;
+  /** Whether the gateway runs with its response cache (the uncached read path is measured without). */
+  responseCache: boolean;
+  requests: BenchRequest[];
+}
+
+/** German search words from the LeiKa names, each paired with one filter. */
+export const SEARCH_TERMS = [
+  'Genehmigung',
+  'Erlaubnis',
+  'Anerkennung',
+  'Eintragung',
+  'Zulassung',
+  'Bescheinigung',
+  'Förderung',
+  'Anmeldung',
+  'Führerschein',
+  'Waffen',
+  'Aufenthaltserlaubnis',
+  'Wohngeld',
+  'Hund',
+  'Gewerbe',
+  'Fischerei',
+  'Schule',
+  'Abfall',
+  'Steuer',
+  'Kinder',
+  'Rente',
+] as const;
+
+function filters(): Record<string, unknown>[] {
+  const themenfeld = [...referenceData().themenfelder.keys()].sort();
+  return [
+    { land: ['DE-BY'] },
+    { operatingModel: ['SAAS'] },
+    { efa: true },
+    { schutzbedarf: 'HIGH' },
+    { themenfeld: [themenfeld[0]] },
+  ];
+}
+
+export const SEARCH_QUERY = `query Search($search: String!, $filter: ServiceFilter) {
+  services(search: $search, filter: $filter, first: 20) {
+    totalCount
+    facets {
+      themenfeld { value label count }
+      provider { value label count }
+      land { value label count }
+      operatingModel { value label count }
+    }
+    edges { node { id title summary provider { id name } } }
+  }
+}`;
+
+function detailQuery(schema: GraphQLSchema): string {
+  const service = schema.getType('Service');
+  const fields = service && 'getFields' in service ? service.getFields() : {};
+  // certification is part of the detail once the certification module provides it
+  const certification = 'certification' in fields ? ' certification { status validUntil }' : '';
+  return `query Detail($id: ID!) {
+  service(id: $id) {
+    id title summary description version status
+    provider { id name land { name } }
+    ozgLeistungen { id name themenfeld { name } }
+    plans { id name pricingModel priceEur terms }${certification}
+  }
+}`;
+}
+
+const json = (query: string, variables: Record<string, unknown>) => JSON.stringify({ query, variables });
+
+/** Service ids spread over the whole catalogue, fixed for a given size. */
+export function detailIds(listingIds: readonly string[], count: number): string[] {
+  const step = Math.max(1, Math.floor(listingIds.length / count));
+  return Array.from(
+    { length: Math.min(count, listingIds.length) },
+    (_, i) => listingIds[(i * step + 7) % listingIds.length]!,
+  );
+}
+
+/** The scenarios measured in this run, for a catalogue with these service ids. */
+export function scenarios(schema: GraphQLSchema, serviceIds: readonly string[]): Scenario[] {
+  const filterList = filters();
+  const searches = SEARCH_TERMS.flatMap((term, i) =>
+    [0, 1].map((k) => ({
+      body: json(SEARCH_QUERY, { search: term, filter: filterList[(i + k * 2) % filterList.length] }),
+    })),
+  );
+  const detail = detailQuery(schema);
+  return [
+    {
+      name: 'search',
+      description:
+        'a German search word from a fixed list of 20 with one filter (40 combinations in rotation), first 20, all four facets, each node with its provider',
+      baseline: 'sql',
+      responseCache: false,
+      requests: searches,
+    },
+    {
+      name: 'detail',
+      description: `one service (200 ids in rotation) with its provider, OZG-Leistungen, plans${detail.includes('certification') ? ' and certification' : ''}`,
+      baseline: 'sql',
+      responseCache: false,
+      requests: detailIds(serviceIds, 200).map((id) => ({ body: json(detail, { id }) })),
+    },
+    {
+      name: 'repeated search',
+      description: 'the same search again and again (a portal landing page), through the response cache',
+      baseline: 'static',
+      responseCache: true,
+      requests: [{ body: json(SEARCH_QUERY, { search: 'Antrag', filter: { land: ['DE-SH'] } }) }],
+    },
+  ];
+}
