@@ -5,6 +5,7 @@ import { UserError } from '../gateway/errors.ts';
 import { appendAuditEvent } from './audit-chain.ts';
 import type { CertificationActor } from './certification-actor.ts';
 import { currentProfile, profileIds } from './criteria.ts';
+import { lockServiceForShare } from './locked-service.ts';
 import type { CertificateSigner } from './signing-keys.ts';
 import type { CertificateRow, CertifiedCheck, CheckRow, ListingRequirements } from './schema.ts';
 
@@ -107,16 +108,7 @@ export async function issueCertificate(
       );
     }
     // Held until commit: the listing cannot change between checking the evidence and signing.
-    const service = await trx
-      .selectFrom('service')
-      .select(['id', 'provider_id', 'status', 'revision', 'content_hash', 'schutzbedarf', 'efa'])
-      .where('id', '=', input.serviceId)
-      .forShare()
-      .executeTakeFirst();
-    if (!service)
-      throw new UserError('NOT_FOUND', `There is no service ${input.serviceId}.`, {
-        serviceId: input.serviceId,
-      });
+    const service = await lockServiceForShare(trx, input.serviceId);
     if (service.status !== 'ACTIVE') {
       throw new UserError(
         'PRECONDITION_FAILED',

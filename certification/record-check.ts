@@ -5,6 +5,7 @@ import { UserError } from '../gateway/errors.ts';
 import { appendAuditEvent } from './audit-chain.ts';
 import type { CertificationActor } from './certification-actor.ts';
 import { criterionIds, currentCriterion } from './criteria.ts';
+import { lockServiceForShare } from './locked-service.ts';
 import type { CheckOutcome, CheckRow } from './schema.ts';
 
 export interface RecordCheckInput {
@@ -72,18 +73,8 @@ export async function recordCheck(
         { argument: 'criterion' },
       );
     }
-    // A share lock: the listing cannot change (publish takes the row for update) until this commits,
-    // so the check is bound to the content that is current when it is stored.
-    const service = await trx
-      .selectFrom('service')
-      .select(['id', 'status', 'content_hash'])
-      .where('id', '=', input.serviceId)
-      .forShare()
-      .executeTakeFirst();
-    if (!service)
-      throw new UserError('NOT_FOUND', `There is no service ${input.serviceId}.`, {
-        serviceId: input.serviceId,
-      });
+    // Share-locked until this commits: the check is bound to the content that is current when it is stored.
+    const service = await lockServiceForShare(trx, input.serviceId);
     if (service.status !== 'ACTIVE') {
       throw new UserError(
         'PRECONDITION_FAILED',
