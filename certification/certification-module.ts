@@ -49,6 +49,14 @@ export async function auditCatalogWrite(trx: Transaction<Database>, event: Catal
   });
 }
 
+/** Audits a transaction's catalogue writes, in order: its write hook. */
+export async function auditCatalogWrites(
+  trx: Transaction<Database>,
+  events: readonly CatalogWriteEvent[],
+): Promise<void> {
+  for (const event of events) await auditCatalogWrite(trx, event);
+}
+
 /**
  * Sets certification up on a migrated database: the criteria catalogue in sync, the signing key loaded
  * (or generated in demo mode; refused when production mode has none), and the gateway module.
@@ -72,7 +80,7 @@ export async function createCertification(
           sendJson(res, 200, await publishedKeys(db), { 'cache-control': 'public, max-age=300' });
         },
       },
-      catalogWriteHooks: { afterWrite: auditCatalogWrite },
+      catalogWriteHooks: { afterWrites: auditCatalogWrites },
     },
   };
 }

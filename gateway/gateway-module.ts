@@ -20,15 +20,19 @@ export interface GatewayModule {
   stop?(): Promise<void>;
 }
 
-/** Runs every module's catalogue write hooks, in module order, inside the same transaction. */
+/**
+ * Runs every module's catalogue write hooks, in module order, inside the same transaction: each module
+ * sees all of a transaction's writes before the next module runs, so the last module's locks (the
+ * audit chain's head) come after every other module's.
+ */
 export function composeCatalogWriteHooks(modules: readonly GatewayModule[]): CatalogWriteHooks {
-  const hooks = modules.flatMap((m) => (m.catalogWriteHooks?.afterWrite ? [m.catalogWriteHooks] : []));
+  const hooks = modules.flatMap((m) => (m.catalogWriteHooks?.afterWrites ? [m.catalogWriteHooks] : []));
   const revocationHooks = modules.flatMap((m) =>
     m.catalogWriteHooks?.afterCertificateRevoked ? [m.catalogWriteHooks] : [],
   );
   return {
-    afterWrite: async (trx, event) => {
-      for (const hook of hooks) await hook.afterWrite!(trx, event);
+    afterWrites: async (trx, events) => {
+      for (const hook of hooks) await hook.afterWrites!(trx, events);
     },
     afterCertificateRevoked: async (trx, certificate) => {
       for (const hook of revocationHooks) await hook.afterCertificateRevoked!(trx, certificate);

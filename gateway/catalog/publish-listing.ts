@@ -32,7 +32,12 @@ export interface PublishResult {
 
 /** Hooks that run inside the publishing transaction (the audit chain appends here). */
 export interface CatalogWriteHooks {
-  afterWrite?(trx: Transaction<Database>, event: CatalogWriteEvent): Promise<void>;
+  /**
+   * Runs once per transaction, after its last catalogue write, with every write in order (a batch
+   * that publishes the same id twice has two events for it). Never called with no events. Running
+   * after all writes keeps the locks a hook takes (the audit chain's head) after the write's own.
+   */
+  afterWrites?(trx: Transaction<Database>, events: readonly CatalogWriteEvent[]): Promise<void>;
   /**
    * Runs inside the transaction that revokes a certificate (certification/revoke-certificate.ts): a
    * revocation changes what the catalogue shows too (subscriptions record their notices here).
@@ -116,11 +121,9 @@ export async function withdrawService(
       .where('id', '=', current.id)
       .returningAll()
       .executeTakeFirstOrThrow();
-    await hooks.afterWrite?.(trx, {
-      action: 'service.withdrawn',
-      service: withdrawn,
-      actor: input.actor ?? null,
-    });
+    await hooks.afterWrites?.(trx, [
+      { action: 'service.withdrawn', service: withdrawn, actor: input.actor ?? null },
+    ]);
     return withdrawn;
   });
 }

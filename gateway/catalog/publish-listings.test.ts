@@ -1,7 +1,11 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appendAuditEvent } from '../../certification/audit-chain.ts';
+import { auditCatalogWrites } from '../../certification/certification-module.ts';
+import { verifyAuditChain } from '../../certification/verify-audit-chain.ts';
 import { makeListing, registerOrganisation } from '../../test/helpers/listings.ts';
-import { createTestDatabase, type TestDatabase } from '../../test/helpers/test-database.ts';
+import { createTestDatabase, TEST_DIALECT, type TestDatabase } from '../../test/helpers/test-database.ts';
+import { composeCatalogWriteHooks } from '../gateway-module.ts';
 import type { CatalogWriteEvent, CatalogWriteHooks, PublishInput } from './publish-listing.ts';
 import { publishListing, withdrawService } from './publish-listing.ts';
 import { publishListings } from './publish-listings.ts';
@@ -25,7 +29,7 @@ async function counts(providerId: string) {
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  for (const id of ['batchwerk', 'einzelwerk', 'hookwerk', 'grosswerk', 'konfliktwerk']) {
+  for (const id of ['batchwerk', 'einzelwerk', 'hookwerk', 'grosswerk', 'konfliktwerk', 'doppelwerk']) {
     await registerOrganisation(database.db, id);
   }
 });
@@ -157,13 +161,15 @@ describe('publishListings', () => {
   it('runs the write hooks inside the transaction, once per write, and rolls back when one fails', async () => {
     const seen: { event: CatalogWriteEvent; visible: number }[] = [];
     const hooks: CatalogWriteHooks = {
-      afterWrite: async (trx, event) => {
-        const row = await trx
-          .selectFrom('service')
-          .select(sql<number>`count(*)::int`.as('n'))
-          .where('id', '=', event.service.id)
-          .executeTakeFirstOrThrow();
-        seen.push({ event, visible: row.n });
+      afterWrites: async (trx, events) => {
+        for (const event of events) {
+          const row = await trx
+            .selectFrom('service')
+            .select(sql<number>`count(*)::int`.as('n'))
+            .where('id', '=', event.service.id)
+            .executeTakeFirstOrThrow();
+          seen.push({ event, visible: row.n });
+        }
       },
     };
     const listing = makeListing({ id: 'mit-hook' });
@@ -182,7 +188,7 @@ describe('publishListings', () => {
     expect(seen).toEqual([]); // unchanged content: no write, no hook
 
     const failing = {
-      afterWrite: async () => {
+      afterWrites: async () => {
         throw new Error('audit chain unavailable');
       },
     };
@@ -193,11 +199,113 @@ describe('publishListings', () => {
     expect(await counts('hookwerk')).toEqual(before);
   });
 
+  it('runs every write hook after all writes of the batch, each module over all of them before the next', async () => {
+    // The audit chain's append (certification, the last module) locks the chain head until commit: it
+    // must come after every lock the batch takes, also when an id repeats (a second round of writes).
+    const calls: unknown[][] = [];
+    const recorder =
+      (name: string): CatalogWriteHooks['afterWrites'] =>
+      async (trx, events) => {
+        const { rows } = await sql<{ id: string; revision: number }>`
+          select id, revision from service where provider_id = 'doppelwerk' order by id`.execute(trx);
+        for (const event of events) {
+          calls.push([
+            name,
+            event.service.id,
+            event.outcome,
+            event.service.revision,
+            rows.map((r) => `${r.id}@${r.revision}`).join(' '),
+          ]);
+        }
+      };
+    const hooks = composeCatalogWriteHooks([
+      { name: 'first', catalogWriteHooks: { afterWrites: recorder('first') } },
+      { name: 'last', catalogWriteHooks: { afterWrites: recorder('last') } },
+    ]);
+    const results = await publishListings(
+      database.db,
+      [
+        push('doppelwerk', makeListing({ id: 'x' })),
+        push('doppelwerk', makeListing({ id: 'y' })),
+        push('doppelwerk', makeListing({ id: 'x', title: 'Zweite Fassung von x' })),
+      ],
+      hooks,
+    );
+    expect(results.map((r) => [r.service.id, r.outcome, r.service.revision])).toEqual([
+      ['doppelwerk/x', 'CREATED', 1],
+      ['doppelwerk/y', 'CREATED', 1],
+      ['doppelwerk/x', 'UPDATED', 2],
+    ]);
+    const all = 'doppelwerk/x@2 doppelwerk/y@1';
+    expect(calls).toEqual([
+      ['first', 'doppelwerk/x', 'CREATED', 1, all],
+      ['first', 'doppelwerk/y', 'CREATED', 1, all],
+      ['first', 'doppelwerk/x', 'UPDATED', 2, all],
+      ['last', 'doppelwerk/x', 'CREATED', 1, all],
+      ['last', 'doppelwerk/y', 'CREATED', 1, all],
+      ['last', 'doppelwerk/x', 'UPDATED', 2, all],
+    ]);
+  });
+
+  it('does not deadlock with a certification transaction on a listing of its second round', async () => {
+    await publishListings(database.db, [push('doppelwerk', makeListing({ id: 'z' }))]);
+    const audited = { afterWrites: auditCatalogWrites };
+    let locked!: () => void;
+    const zLocked = new Promise<void>((resolve) => (locked = resolve));
+    // Like recordCheck: the listing share-locked, then the audit chain appended.
+    const certifying = database.db.transaction().execute(async (trx) => {
+      await sql`select id from service where id = 'doppelwerk/z' for share`.execute(trx);
+      locked();
+      // PostgreSQL: append only once the batch waits for this lock (PGlite runs one transaction at a time).
+      if (TEST_DIALECT === 'postgres') await lockWaiter();
+      await appendAuditEvent(trx, {
+        actor: { subject: 'pruefer', organisation: null },
+        action: 'probe',
+        subject: 'service:doppelwerk/z',
+        payload: {},
+      });
+    });
+    await zLocked;
+    const publishing = publishListings(
+      database.db,
+      [
+        push('doppelwerk', makeListing({ id: 'w' })),
+        push('doppelwerk', makeListing({ id: 'w', title: 'Zweite Fassung von w' })),
+        push('doppelwerk', makeListing({ id: 'z', title: 'Zweite Fassung von z' })),
+      ],
+      audited,
+    );
+    const [certified, published] = await Promise.allSettled([certifying, publishing]);
+    // Before the fix PostgreSQL aborted one of them: "deadlock detected".
+    expect({ certified, published }).toMatchObject({
+      certified: { status: 'fulfilled' },
+      published: { status: 'fulfilled' },
+    });
+    const { rows } = await sql<{ action: string; subject: string }>`
+      select action, subject from audit_event order by sequence`.execute(database.db);
+    expect(rows.slice(-4)).toEqual([
+      { action: 'probe', subject: 'service:doppelwerk/z' },
+      { action: 'service.published', subject: 'service:doppelwerk/w' },
+      { action: 'service.published', subject: 'service:doppelwerk/w' },
+      { action: 'service.published', subject: 'service:doppelwerk/z' },
+    ]);
+    expect(await verifyAuditChain(database.db)).toMatchObject({ ok: true });
+  });
+
   it('publishes batches larger than one statement holds', async () => {
     const listings = Array.from({ length: 1205 }, (_, i) =>
       push('grosswerk', makeListing({ id: `dienst-${i}` })),
     );
-    const results = await publishListings(database.db, listings);
+    // The hooks run once, after the last statement's rows too.
+    const hookCalls: { events: number; visible: number }[] = [];
+    const results = await publishListings(database.db, listings, {
+      afterWrites: async (trx, events) => {
+        const { rows } = await sql<{ n: number }>`
+          select count(*)::int as n from service where provider_id = 'grosswerk'`.execute(trx);
+        hookCalls.push({ events: events.length, visible: rows[0]!.n });
+      },
+    });
+    expect(hookCalls).toEqual([{ events: 1205, visible: 1205 }]);
     expect(results).toHaveLength(1205);
     expect(results.every((r) => r.outcome === 'CREATED')).toBe(true);
     expect(results[1204]!.service.id).toBe('grosswerk/dienst-1204');
@@ -206,3 +314,15 @@ describe('publishListings', () => {
     expect(again.every((r) => r.outcome === 'UNCHANGED')).toBe(true);
   });
 });
+
+/** Waits until another session of this database waits for a lock (PostgreSQL). */
+async function lockWaiter(): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    const { rows } = await sql<{ n: number }>`
+      select count(*)::int as n from pg_stat_activity
+      where datname = current_database() and wait_event_type = 'Lock'`.execute(database.db);
+    if (rows[0]!.n > 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error('no session waited for a lock within 5 s');
+}

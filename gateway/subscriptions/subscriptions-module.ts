@@ -59,8 +59,9 @@ export function createSubscriptionsModule(options: {
   return {
     name: 'subscriptions',
     catalogWriteHooks: {
-      afterWrite: async (trx, event) => {
-        await recordCertificationChanges(trx, { serviceIds: [event.service.id], lock: 'wait' });
+      afterWrites: async (trx, events) => {
+        const serviceIds = [...new Set(events.map((event) => event.service.id))];
+        await recordCertificationChanges(trx, { serviceIds, lock: 'wait' });
       },
       afterCertificateRevoked: async (trx, certificate) => {
         await recordCertificationChanges(trx, { serviceIds: [certificate.service_id], lock: 'wait' });
