@@ -496,3 +496,31 @@ describe('faults: retries, the circuit, and the claim', () => {
     expect(new Date(eta.scheduled_for!).toISOString()).toBe(slot);
   });
 });
+
+describe('the address rules apply to what an endpoint name resolves to', () => {
+  it('refuses a name that resolves to a refused address (ADDRESS_REFUSED, nothing sent) and harvests it where that address is allowed', async () => {
+    const theta = await node(listingsOf('theta', 2));
+    // The node listens on 127.0.0.1; the endpoint names it by a host name that resolves there.
+    const byName = new URL(theta.url);
+    byName.hostname = 'localhost';
+    await provider('theta', byName.href);
+    // A replica whose rules allow no loopback address (production allows none unless configured).
+    const strict = createHarvester({
+      db: t.db,
+      hooks: {},
+      config: { ...t.server.harvester.config, allowedAddresses: [] },
+      owner: 'replica-strict',
+    });
+    closers.push(() => strict.stop());
+    const refused = await strict.harvestNow('theta', { fullSync: true });
+    expect(refused).toMatchObject({ status: 'FAILED', error_code: 'ADDRESS_REFUSED' });
+    expect(refused.error).toContain('localhost resolves to 127.0.0.1');
+    expect(theta.requests).toEqual([]);
+    expect(await services('theta')).toEqual([]);
+
+    // This gateway's rules allow loopback (127.0.0.0/8): the same name is harvested.
+    const allowed = await harvestNow('theta', true);
+    expect(allowed).toMatchObject({ status: 'SUCCEEDED', errorCode: null, created: 2 });
+    expect(theta.requests).toEqual([null]);
+  });
+});
