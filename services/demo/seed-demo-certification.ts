@@ -3,15 +3,13 @@
 // status. Checks and certificates of the expired and soon-expiring examples are backdated (the domain
 // functions take the time they act at); the audit chain records when they were really written.
 // The evidence documents are invented: their URLs point nowhere and their hashes are of the URL text.
-import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Listing } from '../../catalog-schema/generated/listing.ts';
 import type { CertificationActor } from '../../certification/certification-actor.ts';
-import { currentProfile } from '../../certification/criteria.ts';
-import { issueCertificate } from '../../certification/issue-certificate.ts';
 import { recordCheck } from '../../certification/record-check.ts';
 import { revokeCertificate } from '../../certification/revoke-certificate.ts';
 import type { CertificateSigner } from '../../certification/signing-keys.ts';
+import { certifyWithPassedChecks, inventedEvidence } from './certify-with-passed-checks.ts';
 import { publishListing, type CatalogWriteHooks } from '../../gateway/catalog/publish-listing.ts';
 import type { Database } from '../../gateway/database/database.ts';
 
@@ -78,10 +76,7 @@ const DEMO_OPEN_CHECKS = {
   ],
 };
 
-function evidence(serviceId: string, criterion: string): { evidenceUrl: string; evidenceSha256: string } {
-  const evidenceUrl = `https://nachweise.verwaltungscloud.example/${serviceId}/${criterion}.pdf`;
-  return { evidenceUrl, evidenceSha256: createHash('sha256').update(evidenceUrl).digest('hex') };
-}
+const EVIDENCE_BASE = 'https://nachweise.verwaltungscloud.example';
 
 /**
  * Seeds the demo certification data into the demo catalogue. Does nothing when any certificate exists
@@ -103,29 +98,13 @@ export async function seedDemoCertification(
   if (!coordinator || services.length !== serviceIds.length) return false;
 
   for (const demo of DEMO_CERTIFICATIONS) {
-    const at = new Date(now.getTime() - demo.daysAgo * DAY_MS);
-    const profile = await currentProfile(db, demo.profile);
-    if (!profile) throw new Error(`demo certification: profile ${demo.profile} is not stored`);
-    for (const { id } of profile.criteria as { id: string }[]) {
-      await recordCheck(
-        db,
-        {
-          serviceId: demo.serviceId,
-          criterionId: id,
-          outcome: 'PASSED',
-          ...evidence(demo.serviceId, id),
-          notes: null,
-          actor: COORDINATOR,
-        },
-        { now: at },
-      );
-    }
-    const certificate = await issueCertificate(
-      db,
-      options.signer,
-      { serviceId: demo.serviceId, profileId: demo.profile, actor: COORDINATOR },
-      { now: at },
-    );
+    const certificate = await certifyWithPassedChecks(db, options.signer, {
+      serviceId: demo.serviceId,
+      profileId: demo.profile,
+      actor: COORDINATOR,
+      evidenceBase: EVIDENCE_BASE,
+      now: new Date(now.getTime() - demo.daysAgo * DAY_MS),
+    });
     if (demo.then && 'revoke' in demo.then) {
       await revokeCertificate(db, {
         certificateId: certificate.id,
@@ -151,7 +130,7 @@ export async function seedDemoCertification(
       serviceId: DEMO_OPEN_CHECKS.serviceId,
       criterionId: check.criterion,
       outcome: check.outcome,
-      ...evidence(DEMO_OPEN_CHECKS.serviceId, check.criterion),
+      ...inventedEvidence(EVIDENCE_BASE, DEMO_OPEN_CHECKS.serviceId, check.criterion),
       notes: check.notes,
       actor: COORDINATOR,
     });

@@ -1,13 +1,10 @@
-import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { currentProfile } from '../../certification/criteria.ts';
-import { issueCertificate } from '../../certification/issue-certificate.ts';
-import { recordCheck } from '../../certification/record-check.ts';
 import type { CertificateRow } from '../../certification/schema.ts';
 import { loadCertificateSigner } from '../../certification/signing-keys.ts';
 import { syncCriteriaCatalogue } from '../../certification/sync-criteria-catalogue.ts';
 import type { GatewayConfig } from '../../gateway/config.ts';
 import type { Database } from '../../gateway/database/database.ts';
+import { certifyWithPassedChecks } from '../../services/demo/certify-with-passed-checks.ts';
 import { makeListing, publishAll, registerOrganisation } from './listings.ts';
 import { testConfig } from './test-server.ts';
 
@@ -22,25 +19,14 @@ export async function certifyService(
   serviceId: string,
   options: { now?: Date } = {},
 ): Promise<CertificateRow> {
-  const profile = await currentProfile(db, 'dvs-basis');
-  if (!profile) throw new Error('profile dvs-basis is not stored');
-  for (const { id } of profile.criteria as { id: string }[]) {
-    const evidenceUrl = `https://nachweise.example/${serviceId}/${id}.pdf`;
-    await recordCheck(
-      db,
-      {
-        serviceId,
-        criterionId: id,
-        outcome: 'PASSED',
-        evidenceUrl,
-        evidenceSha256: createHash('sha256').update(evidenceUrl).digest('hex'),
-        actor: COORDINATOR,
-      },
-      options,
-    );
-  }
   const signer = await loadCertificateSigner(db, { kind: 'generate' }, testConfig().certificateIssuer);
-  return issueCertificate(db, signer, { serviceId, profileId: 'dvs-basis', actor: COORDINATOR }, options);
+  return certifyWithPassedChecks(db, signer, {
+    serviceId,
+    profileId: 'dvs-basis',
+    actor: COORDINATOR,
+    evidenceBase: 'https://nachweise.example',
+    ...options,
+  });
 }
 
 /**
