@@ -20,9 +20,10 @@ export interface ScenarioResult {
   description: string;
   baseline: BaselineKind;
   gateway: Measurement;
-  baselineMeasurement: Measurement;
-  ratio: number;
-  targetRatio: number;
+  /** Null for a scenario without a baseline (writes). */
+  baselineMeasurement: Measurement | null;
+  ratio: number | null;
+  targetRatio: number | null;
 }
 
 export interface BenchReport {
@@ -61,6 +62,7 @@ const MiB = 1024 * 1024;
 const fixed = (n: number, digits = 0) => n.toFixed(digits);
 const ms = (n: number) => (n < 10 ? n.toFixed(1) : n.toFixed(0));
 const mark = (ok: boolean) => (ok ? 'met' : 'NOT met');
+const BASELINE_NAMES = { sql: '(a) same SQL, no GraphQL', static: '(b) fixed body', none: 'none' } as const;
 
 /** The report as Markdown: the machine, the load rate, and one row per scenario. */
 export function markdown(report: BenchReport): string {
@@ -80,12 +82,18 @@ export function markdown(report: BenchReport): string {
   ];
   for (const r of report.results) {
     const g = r.gateway.stats;
-    const b = r.baselineMeasurement.stats;
+    const b = r.baselineMeasurement;
+    const baseline = b
+      ? `${BASELINE_NAMES[r.baseline]} | ${fixed(b.stats.requestsPerSecond)} | ${ms(b.stats.p50Ms)} | ${ms(b.stats.p99Ms)} | ${b.stats.errors}`
+      : `${BASELINE_NAMES[r.baseline]} | – | – | – | –`;
+    const ratio =
+      r.ratio !== null && r.targetRatio !== null
+        ? `**${fixed(r.ratio, 2)}** (≥ ${r.targetRatio}: ${mark(r.ratio >= r.targetRatio)})`
+        : '–';
     lines.push(
       `| ${r.scenario} | ${fixed(g.requestsPerSecond)} | ${ms(g.p50Ms)} | ${ms(g.p99Ms)} | ${g.errors} | ` +
-        `(${r.baseline === 'sql' ? 'a) same SQL, no GraphQL' : 'b) fixed body'} | ${fixed(b.requestsPerSecond)} | ${ms(b.p50Ms)} | ${ms(b.p99Ms)} | ${b.errors} | ` +
-        `**${fixed(r.ratio, 2)}** (≥ ${r.targetRatio}: ${mark(r.ratio >= r.targetRatio)}) | ` +
-        `${fixed(r.gateway.peakRssBytes / MiB)} MiB | ${fixed(r.baselineMeasurement.peakRssBytes / MiB)} MiB | ` +
+        `${baseline} | ${ratio} | ${fixed(r.gateway.peakRssBytes / MiB)} MiB | ` +
+        `${b ? `${fixed(b.peakRssBytes / MiB)} MiB` : '–'} | ` +
         `${r.gateway.sqlStatementsPerRequest === undefined ? '–' : fixed(r.gateway.sqlStatementsPerRequest, 2)} |`,
     );
   }

@@ -12,10 +12,12 @@ import { createSchema } from '../gateway/graphql/schema.ts';
 import { createBenchDatabase } from './bench-database.ts';
 import { captureStatements } from './capture.ts';
 import { combine, driveLoad, type LoadStats } from './drive-load.ts';
+import { driveChains } from './drive-sequence.ts';
 import { loadCatalogue } from './load-catalogue.ts';
 import { freePort, startServerProcess, type ServerProcess } from './processes.ts';
 import { machine, markdown, TARGETS, writeReport, type BenchReport, type Measurement } from './report.ts';
 import { scenarios as benchScenarios, type Scenario } from './scenarios.ts';
+import { prepareSubscribers } from './subscription-setup.ts';
 
 function setting(name: string, fallback: number): number {
   const value = process.env[name];
@@ -57,31 +59,26 @@ async function counters(server: ServerProcess): Promise<{ statements: number; re
 async function measureScenario(
   scenario: Scenario,
   gateway: ServerProcess,
-  baseline: ServerProcess,
-): Promise<{ gateway: Measurement; baseline: Measurement }> {
-  const { requests } = scenario;
-  for (const server of [baseline, gateway]) {
-    if (options.warmupSeconds > 0)
-      await driveLoad(server.url, requests, options.connections, options.warmupSeconds);
+  baseline: ServerProcess | null,
+): Promise<{ gateway: Measurement; baseline: Measurement | null }> {
+  const drive = (server: ServerProcess, seconds: number) =>
+    scenario.chains
+      ? driveChains(server.url, scenario.chains, seconds)
+      : driveLoad(server.url, scenario.requests, options.connections, seconds);
+  const measured = baseline ? [baseline, gateway] : [gateway];
+  for (const server of measured) {
+    if (options.warmupSeconds > 0) await drive(server, options.warmupSeconds);
   }
   await pause(500);
   const before = await counters(gateway);
-  const rounds = new Map<ServerProcess, LoadStats[]>([
-    [gateway, []],
-    [baseline, []],
-  ]);
-  const peak = new Map<ServerProcess, number>([
-    [gateway, gateway.rss()],
-    [baseline, baseline.rss()],
-  ]);
+  const rounds = new Map<ServerProcess, LoadStats[]>(measured.map((server) => [server, []]));
+  const peak = new Map<ServerProcess, number>(measured.map((server) => [server, server.rss()]));
   for (let round = 0; round < options.rounds; round++) {
-    const order = round % 2 === 0 ? [baseline, gateway] : [gateway, baseline];
+    const order = round % 2 === 0 ? measured : [...measured].reverse();
     for (const server of order) {
       const sampler = setInterval(() => peak.set(server, Math.max(peak.get(server)!, server.rss())), 100);
       try {
-        rounds
-          .get(server)!
-          .push(await driveLoad(server.url, requests, options.connections, options.roundSeconds));
+        rounds.get(server)!.push(await drive(server, options.roundSeconds));
       } finally {
         clearInterval(sampler);
       }
@@ -94,20 +91,21 @@ async function measureScenario(
     rounds: rounds.get(server)!,
     peakRssBytes: peak.get(server)!,
   });
-  const measured = { gateway: result(gateway), baseline: result(baseline) };
+  const results = { gateway: result(gateway), baseline: baseline ? result(baseline) : null };
   // Per request the gateway answered, response-cache hits included (they send no statement).
-  measured.gateway.sqlStatementsPerRequest =
+  results.gateway.sqlStatementsPerRequest =
     (after.statements - before.statements) / Math.max(1, after.requests - before.requests);
   for (const [name, m] of [
-    ['gateway', measured.gateway],
-    ['baseline', measured.baseline],
+    ['gateway', results.gateway],
+    ['baseline', results.baseline],
   ] as const) {
+    if (!m) continue;
     log(
       `  ${scenario.name}, ${name}: ${m.stats.requestsPerSecond.toFixed(0)} req/s, p50 ${m.stats.p50Ms} ms, ` +
         `p99 ${m.stats.p99Ms} ms, ${m.stats.errors} errors, peak RSS ${(m.peakRssBytes / 2 ** 20).toFixed(0)} MiB`,
     );
   }
-  return measured;
+  return results;
 }
 
 async function main(): Promise<void> {
@@ -141,7 +139,9 @@ async function main(): Promise<void> {
       const ids = (await handle.db.selectFrom('service').select('id').orderBy('id').execute()).map(
         (r) => r.id,
       );
-      scenarioList = benchScenarios(createSchema(), ids);
+      // Scenario 4's authorities and certified services (services that no other scenario reads alone).
+      const subscribers = await prepareSubscribers(handle.db, ids.slice(1, 6), options.connections);
+      scenarioList = benchScenarios(createSchema(), ids, subscribers);
       // 2. Record the SQL of every request, for baseline (a), and the cached response, for baseline (b).
       log('recording the SQL statements of each request …');
       capture = await captureStatements(handle, scenarioList);
@@ -216,19 +216,18 @@ async function main(): Promise<void> {
     const results: BenchReport['results'] = [];
     for (const scenario of scenarioList) {
       log(`measuring ${scenario.name} …`);
-      const measured = await measureScenario(
-        scenario,
-        scenario.responseCache ? cached : uncached,
-        scenario.baseline === 'sql' ? baselineA : baselineB,
-      );
+      const baseline = { sql: baselineA, static: baselineB, none: null }[scenario.baseline];
+      const measured = await measureScenario(scenario, scenario.responseCache ? cached : uncached, baseline);
       results.push({
         scenario: scenario.name,
         description: scenario.description,
         baseline: scenario.baseline,
         gateway: measured.gateway,
         baselineMeasurement: measured.baseline,
-        ratio: measured.gateway.stats.requestsPerSecond / measured.baseline.stats.requestsPerSecond,
-        targetRatio: scenario.baseline === 'sql' ? TARGETS.sql : TARGETS.static,
+        ratio: measured.baseline
+          ? measured.gateway.stats.requestsPerSecond / measured.baseline.stats.requestsPerSecond
+          : null,
+        targetRatio: { sql: TARGETS.sql, static: TARGETS.static, none: null }[scenario.baseline],
       });
     }
 
@@ -238,7 +237,6 @@ async function main(): Promise<void> {
       database.kind === 'pglite'
         ? '- Embedded PostgreSQL lives inside the process that uses it: each server opens its own copy of the loaded data directory, and baseline (a) runs the recorded statements through PGlite in its own single process, as the gateway does. The RSS of such a process includes its database (PGlite alone is about 400 MiB).'
         : "- Baseline (a) uses a `pg` pool of 10 connections, the gateway's default pool size.",
-      '- Scenario 4 (subscribe and cancel, as authorities) is not part of this benchmark yet.',
     ];
     const report: BenchReport = {
       startedAt,

@@ -1,10 +1,13 @@
 // The benchmark's scenarios. Each is a set of GraphQL requests that the load generator sends in
 // rotation, and the baseline it is compared with. A scenario is added by appending to `scenarios`
-// (subscribe and cancel, as authorities, once the subscription API is part of the benchmark).
+// A scenario whose requests depend on each other's answers (subscribe, then cancel) runs as chains.
 import type { GraphQLSchema } from 'graphql';
 import { referenceData } from '../catalog-schema/reference-data.ts';
+import type { Chain } from './drive-sequence.ts';
+import type { BenchSubscriber } from './subscription-setup.ts';
 
-export type BaselineKind = 'sql' | 'static';
+/** sql: baseline (a), the gateway's SQL statements over `pg`; static: baseline (b), a fixed body; none: no baseline. */
+export type BaselineKind = 'sql' | 'static' | 'none';
 
 export interface BenchRequest {
   /** The exact JSON body sent to /graphql. */
@@ -16,11 +19,13 @@ export interface BenchRequest {
 export interface Scenario {
   name: string;
   description: string;
-  /** sql: baseline (a), the gateway's SQL statements over `pg`; static: baseline (b), a fixed body. */
   baseline: BaselineKind;
   /** Whether the gateway runs with its response cache (the uncached read path is measured without). */
   responseCache: boolean;
+  /** Independent requests, sent by autocannon in rotation. */
   requests: BenchRequest[];
+  /** Instead of `requests`: one chain of dependent requests per client (drive-sequence.ts). */
+  chains?: Chain[];
 }
 
 /** German search words from the LeiKa names, each paired with one filter. */
@@ -97,8 +102,42 @@ export function detailIds(listingIds: readonly string[], count: number): string[
   );
 }
 
-/** The scenarios measured in this run, for a catalogue with these service ids. */
-export function scenarios(schema: GraphQLSchema, serviceIds: readonly string[]): Scenario[] {
+const SUBSCRIBE = `mutation Subscribe($serviceId: ID!, $planId: ID!, $key: String!) {
+  subscribe(serviceId: $serviceId, planId: $planId, idempotencyKey: $key) { id state }
+}`;
+const CANCEL = `mutation Cancel($id: ID!) {
+  cancelSubscription(id: $id, reason: "Benchmark: wieder gekündigt") { id state }
+}`;
+
+/** A client's chain for scenario 4: subscribe (a fresh idempotency key each time), then cancel that subscription. */
+export function subscribeAndCancel(subscriber: BenchSubscriber, run: string): Chain {
+  const headers = { 'x-dev-principal': `authority@${subscriber.authorityId}` };
+  let count = 0;
+  return (previous, step) => {
+    if (step === 0) {
+      const key = `bench-${run}-${++count}`;
+      return {
+        headers,
+        body: json(SUBSCRIBE, { serviceId: subscriber.serviceId, planId: subscriber.planId, key }),
+      };
+    }
+    if (step === 1) {
+      const id = (previous as { data?: { subscribe?: { id?: string } } }).data?.subscribe?.id;
+      return id ? { headers, body: json(CANCEL, { id }) } : null;
+    }
+    return null;
+  };
+}
+
+/**
+ * The scenarios measured in this run, for a catalogue with these service ids; with `subscribers`
+ * (one per client), scenario 4 too.
+ */
+export function scenarios(
+  schema: GraphQLSchema,
+  serviceIds: readonly string[],
+  subscribers: readonly BenchSubscriber[] = [],
+): Scenario[] {
   const filterList = filters();
   const searches = SEARCH_TERMS.flatMap((term, i) =>
     [0, 1].map((k) => ({
@@ -129,5 +168,18 @@ export function scenarios(schema: GraphQLSchema, serviceIds: readonly string[]):
       responseCache: true,
       requests: [{ body: json(SEARCH_QUERY, { search: 'Antrag', filter: { land: ['DE-SH'] } }) }],
     },
+    ...(subscribers.length > 0
+      ? [
+          {
+            name: 'subscribe and cancel',
+            description:
+              'authorities (one organisation per client) subscribe to a plan of a certified service and cancel that subscription again, each a request of its own; no baseline: the issue names none for writes',
+            baseline: 'none' as const,
+            responseCache: true,
+            requests: [],
+            chains: subscribers.map((s) => subscribeAndCancel(s, Date.now().toString(36))),
+          },
+        ]
+      : []),
   ];
 }
