@@ -148,7 +148,14 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConf
         url: env.DATABASE_URL,
         poolSize: integer('DATABASE_POOL_SIZE', env.DATABASE_POOL_SIZE, 10, 1, 200),
       }
-    : { kind: 'pglite', dataDir: resolve(env.DATA_DIR || '.data') };
+    : {
+        kind: 'pglite',
+        dataDir: resolve(env.DATA_DIR || '.data'),
+        // Unset: create-database.ts's default.
+        sharedBuffersMb: env.PGLITE_SHARED_BUFFERS_MB
+          ? integer('PGLITE_SHARED_BUFFERS_MB', env.PGLITE_SHARED_BUFFERS_MB, 0, 1, 8192)
+          : undefined,
+      };
   return {
     port,
     host: env.HOST || '0.0.0.0',

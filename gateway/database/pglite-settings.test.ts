@@ -1,0 +1,31 @@
+import { sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { configFromEnv } from '../config.ts';
+import { createDatabase, DEFAULT_PGLITE_SHARED_BUFFERS_MB } from './create-database.ts';
+
+async function sharedBuffers(sharedBuffersMb?: number): Promise<string> {
+  const handle = await createDatabase({ kind: 'pglite', sharedBuffersMb });
+  try {
+    const { rows } = await sql<{ shared_buffers: string }>`show shared_buffers`.execute(handle.db);
+    return rows[0]!.shared_buffers;
+  } finally {
+    await handle.close();
+  }
+}
+
+describe('embedded PostgreSQL settings', () => {
+  it('runs with the default shared_buffers, or the configured one', async () => {
+    expect(await sharedBuffers()).toBe(`${DEFAULT_PGLITE_SHARED_BUFFERS_MB}MB`);
+    expect(await sharedBuffers(24)).toBe('24MB');
+  });
+
+  it('reads PGLITE_SHARED_BUFFERS_MB and refuses a value that is not a whole number of MiB', () => {
+    const options = (env: Record<string, string>) => configFromEnv(env).database;
+    expect(options({})).toMatchObject({ kind: 'pglite', sharedBuffersMb: undefined });
+    expect(options({ PGLITE_SHARED_BUFFERS_MB: '64' })).toMatchObject({ sharedBuffersMb: 64 });
+    expect(() => options({ PGLITE_SHARED_BUFFERS_MB: '32MB' })).toThrow(
+      /PGLITE_SHARED_BUFFERS_MB must be an integer/,
+    );
+    expect(() => options({ PGLITE_SHARED_BUFFERS_MB: '0' })).toThrow(/from 1 to 8192/);
+  });
+});
