@@ -9,7 +9,11 @@ import { GraphQLError } from 'graphql';
 import { sql } from 'kysely';
 import { authenticateOnce } from './auth/authenticate-once.ts';
 import { gatewayAuthenticator, type Authenticator } from './auth/authenticator.ts';
-import { createOidcAuthenticator, type OutboundFetch } from './auth/oidc-authenticator.ts';
+import {
+  createOidcAuthenticator,
+  DISCOVERY_RETRY_MS,
+  type OutboundFetch,
+} from './auth/oidc-authenticator.ts';
 import { oidcOutboundFetch } from './auth/oidc-outbound-fetch.ts';
 import { createCertification } from '../certification/certification-module.ts';
 import { createSubscriptionsModule, type SubscriptionsModule } from './subscriptions/subscriptions-module.ts';
@@ -160,16 +164,8 @@ export async function createServer(
       principal = await principalOf(req);
     } catch (error) {
       if (error instanceof UserError) {
-        // RFC 6750: a refused bearer token is answered with 401 and a WWW-Authenticate challenge.
-        // The description may quote the token's own claims: only the characters RFC 6750 allows pass.
-        const description = error.message.replaceAll('"', "'").replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '?');
-        const challenge = `Bearer error="invalid_token", error_description="${description}"`;
         throw new GraphQLError(error.message, {
-          extensions: {
-            code: error.code,
-            ...error.details,
-            http: { status: 401, headers: new HeaderMap([['www-authenticate', challenge]]) },
-          },
+          extensions: { code: error.code, ...error.details, http: refusalHttp(error) },
         });
       }
       throw error;
@@ -293,4 +289,23 @@ export async function createServer(
       if (ownsDatabase) await database.close();
     },
   };
+}
+
+/**
+ * How a refused credential is answered over HTTP. RFC 6750: a refused bearer token gets 401 and a
+ * WWW-Authenticate challenge, which tells the client to get a new token. When the token could not be
+ * checked because its issuer's metadata or keys could not be fetched, the token is not at fault: 503 with
+ * Retry-After, so that clients keep their token and try again.
+ */
+function refusalHttp(error: UserError): { status: number; headers: HeaderMap } {
+  if (error.details?.reason === 'ISSUER_UNAVAILABLE') {
+    return {
+      status: 503,
+      headers: new HeaderMap([['retry-after', String(Math.ceil(DISCOVERY_RETRY_MS / 1000))]]),
+    };
+  }
+  // The description may quote the token's own claims: only the characters RFC 6750 allows pass.
+  const description = error.message.replaceAll('"', "'").replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '?');
+  const challenge = `Bearer error="invalid_token", error_description="${description}"`;
+  return { status: 401, headers: new HeaderMap([['www-authenticate', challenge]]) };
 }

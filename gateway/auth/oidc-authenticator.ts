@@ -56,7 +56,7 @@ const KEY_SELECTING_HEADERS = ['jku', 'x5u', 'jwk', 'x5c'] as const;
 
 // After a failed discovery, tokens of that issuer are refused for this long before it is tried again,
 // so that an unreachable identity provider is not asked once per request.
-const DISCOVERY_RETRY_MS = 5000;
+export const DISCOVERY_RETRY_MS = 5000;
 
 function refuse(reason: TokenRejection, message: string): UserError {
   return new UserError('UNAUTHENTICATED', message, { reason });

@@ -61,12 +61,27 @@ async function tokenOf(iss: string): Promise<string> {
 describe('OIDC requests through the guarded fetch', () => {
   it('refuse a key set on the cloud metadata address (UNAUTHENTICATED, ISSUER_UNAVAILABLE)', async () => {
     const response = await t.graphql('{ me { subject } }', {}, { token: await tokenOf(issuer) });
-    expect(response.status).toBe(401);
     expect(response.errors?.[0]?.extensions).toMatchObject({
       code: 'UNAUTHENTICATED',
       reason: 'ISSUER_UNAVAILABLE',
     });
     expect(discoveryRequests).toBe(1);
+  });
+
+  it('answer 503 with Retry-After, not 401, when the issuer cannot be asked: the token is not at fault', async () => {
+    const response = await fetch(`${t.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await tokenOf(issuer)}` },
+      body: JSON.stringify({ query: '{ me { subject } }' }),
+    });
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toBe('5');
+    expect(response.headers.get('www-authenticate')).toBeNull();
+    const body = (await response.json()) as { errors: { extensions: Record<string, unknown> }[] };
+    expect(body.errors[0]?.extensions).toMatchObject({
+      code: 'UNAUTHENTICATED',
+      reason: 'ISSUER_UNAVAILABLE',
+    });
   });
 
   it('refuse an issuer on a private address unless OUTBOUND_ALLOWED_ADDRESSES allows it', async () => {
