@@ -235,7 +235,7 @@ async function main(): Promise<void> {
       ...scenarioList.map((s) => `- **${s.name}**: ${s.description}.`),
       '- The gateway runs from its build (`node dist/gateway/main.js`) in demo mode without demo data; uncached scenarios on a gateway with `RESPONSE_CACHE_MAX_BYTES=0`. The baselines run through tsx.',
       database.kind === 'pglite'
-        ? '- Embedded PostgreSQL lives inside the process that uses it: each server opens its own copy of the loaded data directory, and baseline (a) runs the recorded statements through PGlite in its own single process, as the gateway does. The RSS of such a process includes its database (PGlite alone is about 400 MiB).'
+        ? '- Embedded PostgreSQL lives inside the process that uses it: each server opens its own copy of the loaded data directory, and baseline (a) runs the recorded statements through PGlite in its own single process, as the gateway does. The RSS of such a process includes its database: the WebAssembly memory of PGlite (about 140 MiB with the default 32 MiB of shared_buffers), which never shrinks once grown, and its compiled code.'
         : "- Baseline (a) uses a `pg` pool of 10 connections, the gateway's default pool size.",
     ];
     const report: BenchReport = {
