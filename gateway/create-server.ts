@@ -111,7 +111,7 @@ export async function createServer(
   const hooks = composeCatalogWriteHooks(modules);
   // Harvested listings are written through the same composed hooks as pushed ones (audit, caches).
   const harvester = createHarvester({ db, hooks, config: config.harvest });
-  modules.push(harvestModule(harvester));
+  modules.push(harvestModule(harvester, db));
   if (config.seedDemoData) {
     // Through the same write path and hooks as the API: the audit chain covers the demo data too.
     const { seedDemoCatalogue } = await import('../services/demo/seed-demo-catalogue.ts');
@@ -122,6 +122,7 @@ export async function createServer(
     await seedDemoSubscriptions(db);
   }
   const metrics = createMetrics();
+  for (const module of modules) module.registerMetrics?.(metrics.registry);
   // Whole responses of repeated queries, dropped on every catalogue change (graphql/response-cache/).
   const responseCache =
     config.graphql.responseCacheMaxBytes > 0

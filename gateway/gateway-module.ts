@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Registry } from 'prom-client';
 import type { CatalogWriteHooks } from './catalog/publish-listing.ts';
 
 /** A route handler; `url` is the parsed request URL. */
@@ -14,6 +15,8 @@ export interface GatewayModule {
   routes?: Record<string, RouteHandler>;
   /** Runs inside the transaction of every catalogue write (publish, withdraw). */
   catalogWriteHooks?: CatalogWriteHooks;
+  /** Adds the component's own metrics to /metrics; called once while the server is built. */
+  registerMetrics?(registry: Registry): void;
   /** Starts background work; called once the server listens. */
   start?(): Promise<void>;
   /** Stops background work; called on close, before the database closes. */

@@ -1,4 +1,7 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../database/database.ts';
 import type { GatewayModule } from '../gateway-module.ts';
+import { registerHarvestMetrics } from './harvest-metrics.ts';
 import type { Harvester } from './harvester.ts';
 
 /**
@@ -6,7 +9,7 @@ import type { Harvester } from './harvester.ts';
  * every HARVEST_POLL_INTERVAL_MS (0: never, on this replica) and runs them. On stop it stops claiming
  * and gives runs in flight back, so another replica continues at once.
  */
-export function harvestModule(harvester: Harvester): GatewayModule {
+export function harvestModule(harvester: Harvester, db: Kysely<Database>): GatewayModule {
   const interval = harvester.config.pollIntervalMs;
   let timer: NodeJS.Timeout | undefined;
   let tick: Promise<void> | undefined;
@@ -23,6 +26,7 @@ export function harvestModule(harvester: Harvester): GatewayModule {
 
   return {
     name: 'harvest',
+    registerMetrics: (registry) => registerHarvestMetrics(registry, db),
     start: async () => {
       if (interval > 0) tick = poll();
     },

@@ -349,6 +349,17 @@ describe('one owner per listing: push and harvest', () => {
   });
 });
 
+/** The harvest gauges of one provider's endpoint from /metrics, by metric name. */
+async function harvestMetrics(providerId: string): Promise<Map<string, number>> {
+  const text = await (await fetch(`${t.url}/metrics`)).text();
+  const values = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const match = /^(catalogue_harvest_[a-z_]+)\{provider="([^"]+)"\} (\S+)$/.exec(line);
+    if (match && match[2] === providerId) values.set(match[1]!, Number(match[3]));
+  }
+  return values;
+}
+
 describe('faults: retries, the circuit, and the claim', () => {
   it('retries a transient failure within the run', async () => {
     let calls = 0;
@@ -416,6 +427,11 @@ describe('faults: retries, the circuit, and the claim', () => {
     expect(open).toMatchObject({ circuit: 'OPEN', consecutiveFailures: 2 });
     expect(Date.parse(open.pausedUntil)).toBeGreaterThanOrEqual(now + 901_000 + 3_600_000);
     expect(open.nextRunAt).toBe(open.pausedUntil);
+    // Operators see the same in /metrics.
+    const failing = await harvestMetrics('epsilon');
+    expect(failing.get('catalogue_harvest_consecutive_failures')).toBe(2);
+    expect(failing.get('catalogue_harvest_circuit_open')).toBe(1);
+    expect(failing.has('catalogue_harvest_last_success_timestamp_seconds')).toBe(false);
 
     // Paused: the next interval passes without a run.
     const paused = await t.server.harvester.harvestDue(new Date(now + 2 * 901_000));
@@ -430,6 +446,13 @@ describe('faults: retries, the circuit, and the claim', () => {
       consecutiveFailures: 0,
       pausedUntil: null,
     });
+    const healthy = await harvestMetrics('epsilon');
+    expect(healthy.get('catalogue_harvest_consecutive_failures')).toBe(0);
+    expect(healthy.get('catalogue_harvest_circuit_open')).toBe(0);
+    expect(healthy.get('catalogue_harvest_last_success_timestamp_seconds')).toBeCloseTo(
+      Date.now() / 1000,
+      -2,
+    );
   });
 
   it('refuses a second run while one holds the endpoint (CONFLICT)', async () => {

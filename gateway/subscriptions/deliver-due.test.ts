@@ -293,6 +293,46 @@ describe('the webhook', () => {
   });
 });
 
+describe('/metrics', () => {
+  async function scrape(): Promise<Map<string, number>> {
+    const text = await (await fetch(`${t.url}/metrics`)).text();
+    const values = new Map<string, number>();
+    for (const line of text.split('\n')) {
+      const match = /^(catalogue_subscription_[a-z_]+(?:\{[^}]*\})?) (\S+)$/.exec(line);
+      if (match) values.set(match[1]!, Number(match[2]));
+    }
+    return values;
+  }
+
+  it('reports the deliveries waiting and dead, and how long the oldest due one has waited', async () => {
+    const { id } = await requestSubscription();
+    // Due for two minutes already: its webhook has not been tried (the tests drive the worker).
+    await t.db
+      .updateTable('subscription_outbox')
+      .set({ next_attempt_at: new Date(Date.now() - 120_000) })
+      .where('subscription_id', '=', id)
+      .execute();
+    const counts = await t.db
+      .selectFrom('subscription_outbox')
+      .select((eb) => [
+        eb.fn.count<string>('id').filterWhere('state', '=', 'PENDING').as('pending'),
+        eb.fn.count<string>('id').filterWhere('state', '=', 'DEAD').as('dead'),
+      ])
+      .executeTakeFirstOrThrow();
+    const metrics = await scrape();
+    expect(metrics.get('catalogue_subscription_deliveries{state="pending"}')).toBe(Number(counts.pending));
+    expect(metrics.get('catalogue_subscription_deliveries{state="dead"}')).toBe(Number(counts.dead));
+    expect(Number(counts.pending)).toBeGreaterThanOrEqual(1);
+    const lag = metrics.get('catalogue_subscription_delivery_lag_seconds')!;
+    expect(lag).toBeGreaterThanOrEqual(120);
+    expect(lag).toBeLessThan(600);
+
+    // Delivered: nothing is due any more.
+    expect(await t.server.subscriptions.deliverDue()).toMatchObject({ delivered: 1 });
+    expect((await scrape()).get('catalogue_subscription_delivery_lag_seconds')).toBe(0);
+  });
+});
+
 describe('several replicas', () => {
   it('never send the same step at the same time', async () => {
     const subscriptions = [];

@@ -14,6 +14,7 @@ import {
   recordCertificationChanges,
   type RecordedNotice,
 } from './record-certification-changes.ts';
+import { registerDeliveryMetrics } from './delivery-metrics.ts';
 import type { SubscriptionsConfig } from './subscriptions-config.ts';
 
 /** The subscriptions component as the gateway runs it; tests drive its work directly. */
@@ -67,6 +68,7 @@ export function createSubscriptionsModule(options: {
         await recordCertificationChanges(trx, { serviceIds: [certificate.service_id], lock: 'wait' });
       },
     },
+    registerMetrics: (registry) => registerDeliveryMetrics(registry, db),
     deliverDue: deliver,
     checkCertificationChanges: check,
     async start() {
