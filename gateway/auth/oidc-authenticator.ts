@@ -222,15 +222,39 @@ export function createOidcAuthenticator(
       return {
         subject: payload.sub!,
         roles: rolesFrom(readClaim(payload, config.rolesClaim)),
-        organisationId: organisationFrom(readClaim(payload, config.organisationClaim)),
+        organisationId: organisationFrom(
+          readClaim(payload, config.organisationClaim),
+          config.organisationClaim,
+        ),
         issuer,
       };
     },
   };
 }
 
-function organisationFrom(value: unknown): string | null {
-  return typeof value === 'string' && value !== '' ? value : null;
+/**
+ * The organisation a token's claim names. Besides a plain string, the two shapes Keycloak's
+ * organisation mapper writes: a list of organisation aliases (`["dataport"]`), or, with its
+ * attributes, an object keyed by alias (`{ "dataport": { "id": "…" } }`). The catalogue acts for one
+ * organisation per request, so a claim naming several is refused (CLAIM_INVALID), not guessed from.
+ */
+function organisationFrom(value: unknown, claim: string): string | null {
+  const names =
+    typeof value === 'string'
+      ? [value]
+      : Array.isArray(value)
+        ? value.filter((v): v is string => typeof v === 'string')
+        : value !== null && typeof value === 'object'
+          ? Object.keys(value)
+          : [];
+  const named = [...new Set(names.filter((name) => name !== ''))];
+  if (named.length > 1) {
+    throw refuse(
+      'CLAIM_INVALID',
+      `The access token's "${claim}" claim names ${named.length} organisations (${named.slice(0, 5).join(', ')}); the catalogue acts for one per request: request a token for one organisation (in Keycloak, the scope organization:<alias>).`,
+    );
+  }
+  return named[0] ?? null;
 }
 
 // jose's errors are translated once, here, into the reasons callers see.

@@ -52,6 +52,32 @@ describe('Keycloak-style claims', () => {
     expect(response.data!.me).toEqual({ roles: [], organisationId: 'dataport' });
   });
 
+  it("read the organisation from Keycloak's organisation claim shapes: a list of aliases, or an object keyed by alias", async () => {
+    for (const organisation of [['dataport'], { dataport: { id: '5b2c7c1e-4f0a-4c59-9d0e-2f4f6a1b7c3d' } }]) {
+      const token = await issuerSignedToken(idp, await tokenFor(idp, 'provider@dataport'), {
+        verwaltungscloud: { organisation },
+      });
+      const response = await t.graphql('{ me { organisationId } }', {}, { token });
+      expect(response.errors).toBeUndefined();
+      expect(response.data!.me).toEqual({ organisationId: 'dataport' });
+    }
+  });
+
+  it('refuse a token whose organisation claim names several organisations (CLAIM_INVALID), even for public data', async () => {
+    for (const organisation of [['dataport', 'itzbund'], { dataport: {}, itzbund: {} }]) {
+      const token = await issuerSignedToken(idp, await tokenFor(idp, 'provider@dataport'), {
+        verwaltungscloud: { organisation },
+      });
+      const response = await t.graphql('{ providers { id } }', {}, { token });
+      expect(response.status).toBe(401);
+      expect(response.errors?.[0]?.extensions).toMatchObject({
+        code: 'UNAUTHENTICATED',
+        reason: 'CLAIM_INVALID',
+      });
+      expect(response.errors?.[0]?.message).toMatch(/names 2 organisations \(dataport, itzbund\)/);
+    }
+  });
+
   it('refuse a token for the default audience (AUDIENCE_MISMATCH)', async () => {
     const token = await issuerSignedToken(idp, await tokenFor(idp, 'provider@dataport'), {
       aud: 'verwaltungscloud-catalogue',
