@@ -173,7 +173,7 @@ export function scenarios(
           {
             name: 'subscribe and cancel',
             description:
-              'authorities (one organisation per client) subscribe to a plan of a certified service and cancel that subscription again, each a request of its own; no baseline: the issue names none for writes',
+              'authorities (one organisation per client) subscribe to a plan of a certified service and cancel that subscription again, each a request of its own; no baseline (writes with fresh ids and keys cannot be replayed)',
             baseline: 'none' as const,
             responseCache: true,
             requests: [],
