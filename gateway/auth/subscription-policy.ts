@@ -109,13 +109,14 @@ export async function requireWebhookOwner(context: GatewayContext, action: strin
 export async function requireDeliveryReader(
   context: GatewayContext,
   requestedProviderId: string | null,
+  action = 'subscriptionDeliveries',
 ): Promise<{ actor: Actor; providerId: string | null }> {
-  const actor = await requireOneOf(context, ['coordinator', 'provider'], 'subscriptionDeliveries');
+  const actor = await requireOneOf(context, ['coordinator', 'provider'], action);
   if (actor.role === 'coordinator') return { actor, providerId: requestedProviderId };
   if (requestedProviderId !== null && requestedProviderId !== actor.organisation.id) {
     throw new UserError(
       'FORBIDDEN',
-      `subscriptionDeliveries: a provider sees only its own deliveries; you act for "${actor.organisation.id}".`,
+      `${action}: a provider sees only its own deliveries; you act for "${actor.organisation.id}".`,
     );
   }
   return { actor, providerId: actor.organisation.id };

@@ -258,6 +258,69 @@ describe('the webhook', () => {
     expect(authority.errors?.[0]?.extensions.code).toBe('FORBIDDEN');
   });
 
+  it('sends a DEAD delivery again on request: its own retry period, attempts counted anew, delivered once the webhook works', async () => {
+    const { id } = await requestSubscription();
+    // A step of two days ago, whose webhook failed all along.
+    const twoDaysAgo = new Date(Date.now() - 2 * DAY);
+    await t.db
+      .updateTable('subscription_outbox')
+      .set({ created_at: twoDaysAgo, next_attempt_at: twoDaysAgo })
+      .where('subscription_id', '=', id)
+      .execute();
+    webhook.answers.push(...Array(100).fill(500));
+    expect(await t.server.subscriptions.deliverDue()).toMatchObject({ dead: 1 });
+    const [dead] = await outboxOf(id);
+    const deliveryId = String(dead!.id);
+    const RETRY = `mutation ($id: ID!) {
+      retrySubscriptionDelivery(id: $id) { id state attempts nextAttemptAt finishedAt retriedAt retriedBy }
+    }`;
+
+    // Only coordinators and the provider it belongs to; others do not even learn it exists.
+    const authority = await t.graphql(RETRY, { id: deliveryId }, { as: 'authority@stadt-kiel' });
+    expect(authority.errors?.[0]?.extensions.code).toBe('FORBIDDEN');
+    const foreign = await t.graphql(RETRY, { id: deliveryId }, { as: 'provider@anderer-anbieter' });
+    expect(foreign.errors?.[0]?.extensions.code).toBe('NOT_FOUND');
+    for (const unknown of ['999999999', 'abc', '0']) {
+      const response = await t.graphql(RETRY, { id: unknown }, { as: 'coordinator@koordinierung' });
+      expect(response.errors?.[0]?.extensions.code).toBe('NOT_FOUND');
+    }
+    expect((await outboxOf(id))[0]).toMatchObject({ state: 'DEAD', retried_at: null });
+
+    const retried = await t.graphql(RETRY, { id: deliveryId }, { as: 'provider@anbieter' });
+    expect(retried.errors).toBeUndefined();
+    expect(retried.data!.retrySubscriptionDelivery).toMatchObject({
+      id: deliveryId,
+      state: 'PENDING',
+      attempts: 0,
+      finishedAt: null,
+      retriedBy: 'dev:provider@anbieter',
+    });
+    const retriedAt = new Date(retried.data!.retrySubscriptionDelivery.retriedAt as string);
+    expect(Math.abs(retriedAt.getTime() - Date.now())).toBeLessThan(60_000);
+
+    // Not DEAD any more: a second retry is refused and changes nothing.
+    const again = await t.graphql(RETRY, { id: deliveryId }, { as: 'coordinator@koordinierung' });
+    expect(again.errors?.[0]?.extensions).toMatchObject({
+      code: 'PRECONDITION_FAILED',
+      reason: 'DELIVERY_NOT_DEAD',
+      state: 'PENDING',
+    });
+
+    // Still failing: backoff from the base again, and not given up before its own 24 hours.
+    const first = await t.server.subscriptions.deliverDue(at(retriedAt, 0));
+    expect(first).toMatchObject({ retrying: 1 });
+    const [afterFirst] = await outboxOf(id);
+    expect(afterFirst!.next_attempt_at.getTime() - at(retriedAt, 0).getTime()).toBe(BASE);
+    expect(await t.server.subscriptions.deliverDue(at(retriedAt, DAY - MAX / 2))).toMatchObject({
+      retrying: 1,
+    });
+
+    // The webhook works again: delivered, once.
+    webhook.answers.length = 0;
+    expect(await t.server.subscriptions.deliverDue(at(retriedAt, DAY))).toMatchObject({ delivered: 1 });
+    expect((await outboxOf(id))[0]).toMatchObject({ state: 'DELIVERED', last_status: 200 });
+  });
+
   it('sends the steps of one subscription in order: a failing step holds back the next', async () => {
     const { id, createdAt } = await requestSubscription();
     webhook.answers.push(500);

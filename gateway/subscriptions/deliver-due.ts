@@ -165,7 +165,8 @@ async function deliverOne(
         : cause.message;
   }
 
-  const giveUpAt = row.created_at.getTime() + options.config.giveUpAfterMs;
+  // A delivery sent again after it was given up gets a retry period of its own.
+  const giveUpAt = (row.retried_at ?? row.created_at).getTime() + options.config.giveUpAfterMs;
   if (now.getTime() >= giveUpAt) {
     return finish(
       {

@@ -13,7 +13,8 @@ export type SubscriptionRefusal =
   | 'SCHUTZBEDARF_NOT_SUPPORTED'
   | 'STEP_NOT_ALLOWED'
   | 'SUBSCRIPTION_ALREADY_OPEN'
-  | 'IDEMPOTENCY_KEY_REUSED';
+  | 'IDEMPOTENCY_KEY_REUSED'
+  | 'DELIVERY_NOT_DEAD';
 
 /** A precondition of a subscription step does not hold; `reason` says which one. */
 export function preconditionFailed(

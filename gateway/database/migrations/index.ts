@@ -5,6 +5,7 @@ import * as catalogChanged from './2026-11-25T2100-catalog-changed.ts';
 import * as catalogChangedComponents from './2026-11-25T2101-catalog-changed-components.ts';
 import * as subscriptions from './2026-11-25T2200-subscriptions.ts';
 import * as subscriptionsCatalogChanged from './2026-11-25T2210-subscriptions-catalog-changed.ts';
+import * as subscriptionDeliveryRetry from './2026-11-26T0100-subscription-delivery-retry.ts';
 
 /** The gateway's migrations by name; names sort in the order they run. Never edit a landed migration. */
 export const gatewayMigrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const gatewayMigrations: Record<string, Migration> = {
   '2026-11-25T2101-catalog-changed-components': catalogChangedComponents,
   '2026-11-25T2200-subscriptions': subscriptions,
   '2026-11-25T2210-subscriptions-catalog-changed': subscriptionsCatalogChanged,
+  '2026-11-26T0100-subscription-delivery-retry': subscriptionDeliveryRetry,
 };

@@ -337,6 +337,14 @@ export type Mutation = {
    * outbound configuration allows them (development).
    */
   setSubscriptionWebhook?: Maybe<SubscriptionWebhook>;
+  /**
+   * Sends a DEAD notification again, for example once the provider has fixed its webhook: coordinators
+   * for any provider, a provider for its own. It becomes PENDING and due at once, with a retry period of
+   * its own (24 hours) and its attempts and backoff counted anew. Only a DEAD delivery: otherwise
+   * PRECONDITION_FAILED with `extensions.reason` DELIVERY_NOT_DEAD. It may reach the webhook after later
+   * steps of the same subscription; the payload's `occurredAt` tells their order.
+   */
+  retrySubscriptionDelivery: SubscriptionDelivery;
 };
 
 
@@ -422,6 +430,11 @@ export type MutationCancelSubscriptionArgs = {
 
 export type MutationSetSubscriptionWebhookArgs = {
   url?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationRetrySubscriptionDeliveryArgs = {
+  id: Scalars['ID']['input'];
 };
 
 /** What a caller may do; a token carries them in the claim named by OIDC_ROLES_CLAIM, in lowercase. */
@@ -1117,6 +1130,7 @@ export type SubscriptionDelivery = {
   /** The step it tells about: subscription.requested, .accepted, .rejected or .cancelled. */
   type: Scalars['String']['output'];
   state: SubscriptionDeliveryState;
+  /** Attempts since the step, or since it was last sent again (retriedAt). */
   attempts: Scalars['Int']['output'];
   createdAt: Scalars['DateTime']['output'];
   nextAttemptAt?: Maybe<Scalars['DateTime']['output']>;
@@ -1128,6 +1142,9 @@ export type SubscriptionDelivery = {
   targetUrl?: Maybe<Scalars['String']['output']>;
   /** When it was delivered, skipped or given up. */
   finishedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** When it was sent again after it had been given up (retrySubscriptionDelivery), and by whom (subject). */
+  retriedAt?: Maybe<Scalars['DateTime']['output']>;
+  retriedBy?: Maybe<Scalars['String']['output']>;
   /** The notification body as signed and sent. */
   payload: Scalars['JSON']['output'];
 };
@@ -1402,6 +1419,7 @@ export type MutationResolvers<ContextType = GatewayContext, ParentType extends R
   rejectSubscription?: Resolver<ResolversTypes['ServiceSubscription'], ParentType, ContextType, RequireFields<MutationRejectSubscriptionArgs, 'id' | 'reason'>>;
   cancelSubscription?: Resolver<ResolversTypes['ServiceSubscription'], ParentType, ContextType, RequireFields<MutationCancelSubscriptionArgs, 'id' | 'reason'>>;
   setSubscriptionWebhook?: Resolver<Maybe<ResolversTypes['SubscriptionWebhook']>, ParentType, ContextType, Partial<MutationSetSubscriptionWebhookArgs>>;
+  retrySubscriptionDelivery?: Resolver<ResolversTypes['SubscriptionDelivery'], ParentType, ContextType, RequireFields<MutationRetrySubscriptionDeliveryArgs, 'id'>>;
 };
 
 export type PrincipalResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Principal'] = ResolversParentTypes['Principal']> = {
@@ -1765,6 +1783,8 @@ export type SubscriptionDeliveryResolvers<ContextType = GatewayContext, ParentTy
   lastError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   targetUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  retriedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  retriedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   payload?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
 };
 

@@ -9,6 +9,7 @@ import {
   requireWebhookOwner,
 } from '../../auth/subscription-policy.ts';
 import { UserError } from '../../errors.ts';
+import { retryDelivery } from '../../subscriptions/retry-delivery.ts';
 import { listDeliveries } from '../../subscriptions/list-deliveries.ts';
 import { listSubscriptions } from '../../subscriptions/list-subscriptions.ts';
 import { encodeSequenceCursor, type Page } from '../../subscriptions/page-cursor.ts';
@@ -141,6 +142,10 @@ export const subscriptionResolvers: Resolvers = {
       step(context, id, 'REJECT', reasonArgument(reason)),
     cancelSubscription: (_parent, { id, reason }, context) =>
       step(context, id, 'CANCEL', reasonArgument(reason)),
+    retrySubscriptionDelivery: async (_parent, { id }, context) => {
+      const { actor, providerId } = await requireDeliveryReader(context, null, 'retrySubscriptionDelivery');
+      return retryDelivery(context.db, { id, providerId, subject: actor.principal.subject });
+    },
     setSubscriptionWebhook: async (_parent, { url }, context) => {
       const actor = await requireWebhookOwner(context, 'setSubscriptionWebhook');
       const valid = url == null ? null : validateWebhookUrl(url, context.webhookUrlRules).href;
@@ -225,6 +230,8 @@ export const subscriptionResolvers: Resolvers = {
     lastError: (row) => row.last_error,
     targetUrl: (row) => row.target_url,
     finishedAt: (row) => row.finished_at,
+    retriedAt: (row) => row.retried_at,
+    retriedBy: (row) => row.retried_by,
     payload: (row) => row.payload,
   },
 
