@@ -23,13 +23,9 @@ if (process.env.DATABASE_URL) {
   close = () => pool.end();
 } else {
   const { PGlite } = await import('@electric-sql/pglite');
-  const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
-  const { DEFAULT_PGLITE_SHARED_BUFFERS_MB } = await import('../gateway/database/create-database.ts');
+  const { pgliteOptions } = await import('../gateway/database/create-database.ts');
   // Configured as the gateway's embedded database is.
-  const client = await PGlite.create(process.env.DATA_DIR!, {
-    extensions: { pg_trgm },
-    postgresqlconf: `shared_buffers = ${DEFAULT_PGLITE_SHARED_BUFFERS_MB}MB`,
-  });
+  const client = await PGlite.create(process.env.DATA_DIR!, pgliteOptions());
   query = (text, parameters) => client.query(text, parameters);
   close = () => client.close();
 }

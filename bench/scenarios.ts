@@ -1,5 +1,5 @@
 // The benchmark's scenarios. Each is a set of GraphQL requests that the load generator sends in
-// rotation, and the baseline it is compared with. A scenario is added by appending to `scenarios`
+// rotation, and the baseline it is compared with. A scenario is added by appending to `scenarios`.
 // A scenario whose requests depend on each other's answers (subscribe, then cancel) runs as chains.
 import type { GraphQLSchema } from 'graphql';
 import { referenceData } from '../catalog-schema/reference-data.ts';

@@ -25,6 +25,11 @@ export type DatabaseOptions =
 /** The embedded database's shared_buffers unless configured (DatabaseOptions). */
 export const DEFAULT_PGLITE_SHARED_BUFFERS_MB = 32;
 
+/** How the catalogue opens embedded PostgreSQL: its extensions and settings (the benchmark's baseline too). */
+export function pgliteOptions(sharedBuffersMb = DEFAULT_PGLITE_SHARED_BUFFERS_MB) {
+  return { extensions: { pg_trgm }, postgresqlconf: `shared_buffers = ${sharedBuffersMb}MB` };
+}
+
 /** Opens the catalogue's database: PostgreSQL through a `pg` pool, or embedded PostgreSQL (PGlite). */
 export async function createDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   if (options.kind === 'postgres') {
@@ -40,10 +45,7 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
     };
   }
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  const client = await PGlite.create(options.dataDir ?? 'memory://', {
-    extensions: { pg_trgm },
-    postgresqlconf: `shared_buffers = ${options.sharedBuffersMb ?? DEFAULT_PGLITE_SHARED_BUFFERS_MB}MB`,
-  });
+  const client = await PGlite.create(options.dataDir ?? 'memory://', pgliteOptions(options.sharedBuffersMb));
   const db = new Kysely<Database>({ dialect: new PGliteDialect(client), log: logStatement });
   return {
     db,

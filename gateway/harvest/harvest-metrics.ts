@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { Gauge, type Registry } from 'prom-client';
 import type { Database } from '../database/database.ts';
+import { readOncePerScrape } from '../http/metrics.ts';
 
 interface EndpointState {
   provider_id: string;
@@ -15,19 +16,13 @@ interface EndpointState {
  * growing failure count or an old last harvest; the harvest reports in GraphQL say why.
  */
 export function registerHarvestMetrics(registry: Registry, db: Kysely<Database>): void {
-  let reading: Promise<EndpointState[] | null> | null = null;
-  // One query per scrape, shared by the gauges; on a database error the gauges keep their last values.
-  const read = () =>
-    (reading ??= db
+  const read = readOncePerScrape('harvest', (): Promise<EndpointState[]> =>
+    db
       .selectFrom('harvest_endpoint')
       .select(['provider_id', 'last_harvested_at', 'consecutive_failures', 'circuit_open_until'])
       .where('enabled', '=', true)
-      .execute()
-      .catch((error: unknown) => {
-        console.error('harvest metrics:', error);
-        return null;
-      })
-      .finally(() => setImmediate(() => (reading = null))));
+      .execute(),
+  );
   const perEndpoint = (
     name: string,
     help: string,

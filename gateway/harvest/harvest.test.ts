@@ -7,7 +7,12 @@ import {
   startProviderNode,
   type TestProviderNode,
 } from '../../test/helpers/provider-nodes.ts';
-import { startTestServer, testConfig, type TestServer } from '../../test/helpers/test-server.ts';
+import {
+  scrapeMetrics,
+  startTestServer,
+  testConfig,
+  type TestServer,
+} from '../../test/helpers/test-server.ts';
 import { createHarvester } from './harvester.ts';
 
 const COORDINATOR = 'coordinator@koordinierung';
@@ -351,11 +356,11 @@ describe('one owner per listing: push and harvest', () => {
 
 /** The harvest gauges of one provider's endpoint from /metrics, by metric name. */
 async function harvestMetrics(providerId: string): Promise<Map<string, number>> {
-  const text = await (await fetch(`${t.url}/metrics`)).text();
+  const label = `{provider="${providerId}"}`;
   const values = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    const match = /^(catalogue_harvest_[a-z_]+)\{provider="([^"]+)"\} (\S+)$/.exec(line);
-    if (match && match[2] === providerId) values.set(match[1]!, Number(match[3]));
+  for (const [series, value] of await scrapeMetrics(t.url)) {
+    if (series.startsWith('catalogue_harvest_') && series.endsWith(label))
+      values.set(series.slice(0, -label.length), value);
   }
   return values;
 }

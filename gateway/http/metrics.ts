@@ -35,3 +35,19 @@ export function createMetrics(): GatewayMetrics {
     }),
   };
 }
+
+/**
+ * For gauges read from the database when /metrics is scraped: `read` runs once per scrape however
+ * many gauges ask (prom-client collects them together), and a failed read is logged and answers null,
+ * so that the gauges keep their last values instead of failing the whole scrape.
+ */
+export function readOncePerScrape<T>(name: string, read: () => Promise<T>): () => Promise<T | null> {
+  let reading: Promise<T | null> | null = null;
+  return () =>
+    (reading ??= read()
+      .catch((error: unknown) => {
+        console.error(`${name} metrics:`, error);
+        return null;
+      })
+      .finally(() => setImmediate(() => (reading = null))));
+}

@@ -15,7 +15,7 @@ import {
   SUBSCRIBE,
   subscriptionTestConfig,
 } from '../../test/helpers/subscription-fixtures.ts';
-import { startTestServer, type TestServer } from '../../test/helpers/test-server.ts';
+import { scrapeMetrics, startTestServer, type TestServer } from '../../test/helpers/test-server.ts';
 import { validateWebhookUrl } from './provider-webhook.ts';
 import { subscriptionsConfigFromEnv } from './subscriptions-config.ts';
 
@@ -357,15 +357,7 @@ describe('the webhook', () => {
 });
 
 describe('/metrics', () => {
-  async function scrape(): Promise<Map<string, number>> {
-    const text = await (await fetch(`${t.url}/metrics`)).text();
-    const values = new Map<string, number>();
-    for (const line of text.split('\n')) {
-      const match = /^(catalogue_subscription_[a-z_]+(?:\{[^}]*\})?) (\S+)$/.exec(line);
-      if (match) values.set(match[1]!, Number(match[2]));
-    }
-    return values;
-  }
+  const scrape = () => scrapeMetrics(t.url);
 
   it('reports the deliveries waiting and dead, and how long the oldest due one has waited', async () => {
     const { id } = await requestSubscription();

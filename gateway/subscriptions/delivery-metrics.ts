@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { Gauge, type Registry } from 'prom-client';
 import type { Database } from '../database/database.ts';
+import { readOncePerScrape } from '../http/metrics.ts';
 
 /**
  * Publishes the state of the notification outbox in /metrics, read from the database when scraped
@@ -8,27 +9,16 @@ import type { Database } from '../database/database.ts';
  * due delivery has waited, the number to alert on when webhooks stop being delivered.
  */
 export function registerDeliveryMetrics(registry: Registry, db: Kysely<Database>): void {
-  let reading: Promise<{ pending: number; dead: number; lagSeconds: number } | null> | null = null;
-  // One query per scrape, shared by the gauges; on a database error the gauges keep their last values.
-  const read = () =>
-    (reading ??= sql<{ pending: number; dead: number; lag_seconds: number }>`
+  const read = readOncePerScrape('subscription delivery', async () => {
+    const { rows } = await sql<{ pending: number; dead: number; lag_seconds: number }>`
       select count(*) filter (where state = 'PENDING')::int as pending,
              count(*) filter (where state = 'DEAD')::int as dead,
              coalesce(extract(epoch from now() - min(next_attempt_at) filter (
                where state = 'PENDING' and next_attempt_at <= now())), 0)::float8 as lag_seconds
       from subscription_outbox
-      where state in ('PENDING', 'DEAD')`
-      .execute(db)
-      .then(({ rows }) => ({
-        pending: rows[0]!.pending,
-        dead: rows[0]!.dead,
-        lagSeconds: rows[0]!.lag_seconds,
-      }))
-      .catch((error: unknown) => {
-        console.error('subscription delivery metrics:', error);
-        return null;
-      })
-      .finally(() => setImmediate(() => (reading = null))));
+      where state in ('PENDING', 'DEAD')`.execute(db);
+    return { pending: rows[0]!.pending, dead: rows[0]!.dead, lagSeconds: rows[0]!.lag_seconds };
+  });
   new Gauge({
     name: 'catalogue_subscription_deliveries',
     help: 'Subscription notifications by delivery state: pending (not yet delivered, retried with backoff) and dead (given up after the retry period; coordinators see them).',

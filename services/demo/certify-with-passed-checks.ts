@@ -38,7 +38,7 @@ export async function certifyWithPassedChecks(
   },
 ): Promise<CertificateRow> {
   const { serviceId, profileId, actor } = options;
-  const at = options.now === undefined ? {} : { now: options.now };
+  const at = { now: options.now };
   const profile = await currentProfile(db, profileId);
   if (!profile) throw new Error(`certification profile ${profileId} is not stored`);
   for (const { id } of profile.criteria as { id: string }[]) {

@@ -83,3 +83,14 @@ export async function startTestServer(
     },
   };
 }
+
+/** The gateway's /metrics as numbers, by series (`name` or `name{label="value",…}` as exposed). */
+export async function scrapeMetrics(url: string): Promise<Map<string, number>> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const values = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const match = /^([a-zA-Z_:][\w:]*(?:\{[^}]*\})?) (\S+)$/.exec(line);
+    if (match) values.set(match[1]!, Number(match[2]));
+  }
+  return values;
+}
