@@ -8,10 +8,13 @@ import type {
   RootOperationNode,
   UnknownRow,
 } from 'kysely';
+import { addTablesNamed } from './tables-named.ts';
 
-/** How many SQL statements one request sent so far. */
+/** How many SQL statements one request sent so far, and, when asked for, which tables they named. */
 export interface StatementCount {
   statements: number;
+  /** Set by `recordTablesNamed`: the tables to look for, and those found so far. */
+  tables?: { among: ReadonlySet<string>; named: Set<string> };
 }
 
 /** Counts every statement compiled through the Kysely instance it is attached to. */
@@ -24,6 +27,8 @@ class StatementCountingPlugin implements KyselyPlugin {
 
   transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
     this.#count.statements++;
+    const tables = this.#count.tables;
+    if (tables) addTablesNamed(args.node, tables.among, tables.named);
     return args.node;
   }
 
@@ -54,6 +59,18 @@ export function attachStatementCount<T extends object>(context: T, count: Statem
 /** The statements the request with this context sent, or undefined when they are not counted. */
 export function statementCountOf(context: object): number | undefined {
   return (context as { [COUNT]?: StatementCount })[COUNT]?.statements;
+}
+
+/**
+ * From now on, notes which of `tables` the statements of the request with this context name (see
+ * `addTablesNamed`), and returns the set it fills; undefined when the request's statements are not
+ * counted. The response cache drops an answer when one of the tables it read changes.
+ */
+export function recordTablesNamed(context: object, tables: ReadonlySet<string>): Set<string> | undefined {
+  const count = (context as { [COUNT]?: StatementCount })[COUNT];
+  if (!count) return undefined;
+  count.tables ??= { among: tables, named: new Set() };
+  return count.tables.named;
 }
 
 /** One SQL statement as sent: its text and bind parameters. */

@@ -95,7 +95,7 @@ export function graphqlHandler(options: GraphQLHandlerOptions) {
       httpGraphQLRequest,
       context: async () => {
         const context = await options.context(req);
-        if (ticket !== null) tracked = trackRequest(context);
+        if (ticket !== null && cache) tracked = trackRequest(context, cache.cache.watchedTables);
         return context;
       },
     });
@@ -113,6 +113,7 @@ export function graphqlHandler(options: GraphQLHandlerOptions) {
             headers: [...response.headers, ['content-length', String(Buffer.byteLength(stored))]],
             body: Buffer.from(stored),
             expiresAt,
+            tables: tracked.tables,
           });
         }
       }

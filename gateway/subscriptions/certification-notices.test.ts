@@ -8,7 +8,7 @@ import {
   SUBSCRIPTION_FIELDS,
   subscriptionTestConfig,
 } from '../../test/helpers/subscription-fixtures.ts';
-import { startTestServer, type TestServer } from '../../test/helpers/test-server.ts';
+import { changesHeard, startTestServer, type TestServer } from '../../test/helpers/test-server.ts';
 import { takeStep } from './take-step.ts';
 
 // When a subscribed service's certification changes, REQUESTED subscriptions can no longer be
@@ -51,6 +51,8 @@ async function subscribedService(localId: string, certifiedAt?: Date) {
 }
 
 async function view(id: string, as: string) {
+  // The tests write past the gateway (domain functions, the periodic check): wait until it heard.
+  await changesHeard(t);
   const response = await t.graphql(ONE, { id }, { as });
   expect(response.errors).toBeUndefined();
   return response.data!.serviceSubscription;

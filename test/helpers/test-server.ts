@@ -1,7 +1,8 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { configFromEnv, type GatewayConfig } from '../../gateway/config.ts';
 import { createServer, type CatalogueServer, type CreateServerOptions } from '../../gateway/create-server.ts';
 import type { Database } from '../../gateway/database/database.ts';
+import { CATALOG_CHANGED_CHANNEL } from '../../gateway/graphql/response-cache/catalog-change-feed.ts';
 import { createTestDatabase, type TestDatabase } from './test-database.ts';
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
@@ -93,4 +94,23 @@ export async function scrapeMetrics(url: string): Promise<Map<string, number>> {
     if (match) values.set(match[1]!, Number(match[2]));
   }
   return values;
+}
+
+/**
+ * Announces a change to `table` on the catalogue's change channel, as the table's trigger would, and
+ * waits until the gateway has acted on it. The database delivers notifications in commit order, so
+ * every change committed before is heard by then too: a test that writes past the gateway (SQL, a
+ * background job driven directly) calls this before it reads through the gateway, whose response
+ * cache drops what changed only when it hears of it. Returns at once when the cache is off.
+ */
+export async function changesHeard(t: TestServer, table = 'service'): Promise<void> {
+  const counter = 'catalogue_response_cache_invalidations_total';
+  const before = (await scrapeMetrics(t.url)).get(counter);
+  if (before === undefined) return;
+  await sql`select pg_notify(${CATALOG_CHANGED_CHANNEL}, ${table})`.execute(t.db);
+  const deadline = Date.now() + 10_000;
+  while (((await scrapeMetrics(t.url)).get(counter) ?? 0) <= before) {
+    if (Date.now() > deadline) throw new Error(`the gateway did not hear the change of ${table} within 10 s`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }

@@ -1,22 +1,34 @@
-import type { DatabaseHandle } from '../../database/database.ts';
+import { sql, type Kysely } from 'kysely';
+import type { Database, DatabaseHandle } from '../../database/database.ts';
 import type { ChannelListener } from '../../database/listen.ts';
 import type { ResponseCache } from './response-cache.ts';
 
 /** The channel the `catalog_changed()` trigger notifies (migration 2026-11-25T2100-catalog-changed). */
 export const CATALOG_CHANGED_CHANNEL = 'catalog_changed';
 
+/** The tables that carry the `catalog_changed` trigger: each change to one is announced with its name. */
+export async function watchedTables(db: Kysely<Database>): Promise<Set<string>> {
+  const { rows } = await sql<{ name: string }>`
+    select distinct event_object_table as name from information_schema.triggers
+    where trigger_name = 'catalog_changed' and event_object_schema = current_schema()`.execute(db);
+  return new Set(rows.map((r) => r.name));
+}
+
 /**
  * Connects the cache to the database's change notifications: every committed write to a watched
- * table, by this replica, another replica or anyone with SQL access, clears the cache. While the
- * listening connection is down the cache is off (changes in the gap would go unnoticed), and it
- * starts empty when the connection is back.
+ * table, by this replica, another replica or anyone with SQL access, drops the cached answers read
+ * from that table (the notification names it); a notification naming no table this replica knows
+ * of (one a newer replica's migration began to watch) drops everything. While the listening
+ * connection is down the cache is off (changes in the gap would go unnoticed), and it starts empty
+ * when the connection is back.
  */
 export async function followCatalogChanges(
   database: DatabaseHandle,
   cache: ResponseCache,
 ): Promise<ChannelListener> {
+  cache.watchedTables = await watchedTables(database.db);
   const listener = await database.listen(CATALOG_CHANGED_CHANNEL, {
-    notification: () => cache.invalidate(),
+    notification: (table) => cache.invalidateTable(table),
     connection: (connected) => cache.setEnabled(connected),
   });
   cache.setEnabled(listener.connected);

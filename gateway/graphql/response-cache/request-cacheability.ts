@@ -1,3 +1,5 @@
+import { recordTablesNamed } from '../../database/statement-counter.ts';
+
 /** What the response cache learns about one GraphQL request while it runs. */
 export interface RequestCacheability {
   /** Set by the plugin once the response is known: a query, answered without errors. */
@@ -6,6 +8,8 @@ export interface RequestCacheability {
   preventedBecause: string | null;
   /** The earliest moment (ms since the epoch) a resolver said its answer stops being true, or null. */
   validUntil: number | null;
+  /** The watched tables the request's SQL statements named so far: what its answer was read from. */
+  tables: ReadonlySet<string>;
 }
 
 // Kept on the request's context object under a symbol: Apollo Server hands resolvers and plugins a
@@ -15,9 +19,19 @@ const TRACKING = Symbol('response cache tracking');
 
 type Tracked = { [TRACKING]?: RequestCacheability };
 
-/** Starts tracking the request whose GraphQL context this is; called before execution. */
-export function trackRequest(context: object): RequestCacheability {
-  const tracked: RequestCacheability = { cacheable: false, preventedBecause: null, validUntil: null };
+/**
+ * Starts tracking the request whose GraphQL context this is, recording which of `watchedTables` its
+ * statements read; called before execution. A request whose statements are not counted (so not
+ * recorded either) is never cached.
+ */
+export function trackRequest(context: object, watchedTables: ReadonlySet<string>): RequestCacheability {
+  const tables = recordTablesNamed(context, watchedTables);
+  const tracked: RequestCacheability = {
+    cacheable: false,
+    preventedBecause: tables ? null : 'the tables it reads are not recorded',
+    validUntil: null,
+    tables: tables ?? new Set(),
+  };
   (context as Tracked)[TRACKING] = tracked;
   return tracked;
 }

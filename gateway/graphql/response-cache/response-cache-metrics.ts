@@ -18,7 +18,7 @@ export function registerResponseCacheMetrics(registry: Registry, cache: Response
   });
   new Counter({
     name: 'catalogue_response_cache_invalidations_total',
-    help: 'Times the response cache was dropped (catalogue changes, mutations, reconnects).',
+    help: 'Changes the response cache acted on: a watched table changed (its entries dropped), or everything (mutations, reconnects).',
     registers: [registry],
     collect() {
       const { invalidations } = cache.stats();

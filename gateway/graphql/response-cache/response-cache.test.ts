@@ -1,15 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { ResponseCache, type CachedResponse } from './response-cache.ts';
 
-// The store's own rules, without a server: tickets, generations, size bound, expiry.
-const entry = (text: string, expiresAt = Date.now() + 60_000): CachedResponse => ({
+// The store's own rules, without a server: tickets, changes by table, size bound, expiry.
+const entry = (text: string, expiresAt = Date.now() + 60_000, tables = ['service']): CachedResponse => ({
   headers: [['content-type', 'application/json']],
   body: Buffer.from(text),
   expiresAt,
+  tables: new Set(tables),
 });
+const readFrom = (tables: string[], text = 'x') => entry(text, Date.now() + 60_000, tables);
 
 function enabledCache(maxBytes = 1_000_000): ResponseCache {
   const cache = new ResponseCache({ maxBytes });
+  cache.watchedTables = new Set(['service', 'organisation', 'harvest_endpoint']);
   cache.setEnabled(true);
   return cache;
 }
@@ -28,6 +31,43 @@ describe('ResponseCache', () => {
     expect(cache.store(cache.ticket()!, 'k', entry('stale'))).toBe(true);
     cache.invalidate();
     expect(cache.get('k')).toBeUndefined();
+  });
+
+  it('drops only the answers read from a table that changed', () => {
+    const cache = enabledCache();
+    const ticket = cache.ticket()!;
+    cache.store(ticket, 'search', readFrom(['service', 'organisation']));
+    cache.store(ticket, 'endpoints', readFrom(['harvest_endpoint', 'organisation']));
+    cache.store(ticket, 'static', readFrom([]));
+    cache.invalidateTable('harvest_endpoint');
+    expect(cache.get('endpoints')).toBeUndefined();
+    expect(cache.get('search')).toBeDefined();
+    cache.invalidateTable('organisation');
+    expect(cache.get('search')).toBeUndefined();
+    expect(cache.get('static')).toBeDefined();
+    cache.invalidate();
+    expect(cache.get('static')).toBeUndefined();
+  });
+
+  it('refuses an answer read before a change to one of its tables, not one read from others', () => {
+    const cache = enabledCache();
+    const ticket = cache.ticket()!;
+    cache.invalidateTable('harvest_endpoint'); // announced while both requests were reading
+    expect(cache.store(ticket, 'endpoints', readFrom(['harvest_endpoint']))).toBe(false);
+    expect(cache.store(ticket, 'search', readFrom(['service']))).toBe(true);
+    const later = cache.ticket()!;
+    expect(cache.store(later, 'endpoints', readFrom(['harvest_endpoint']))).toBe(true);
+    cache.invalidate();
+    expect(cache.store(later, 'search again', readFrom(['service']))).toBe(false);
+  });
+
+  it('drops everything for a change to a table whose reads it does not record', () => {
+    const cache = enabledCache();
+    const ticket = cache.ticket()!;
+    cache.store(ticket, 'search', readFrom(['service']));
+    cache.invalidateTable('table_of_a_newer_release');
+    expect(cache.get('search')).toBeUndefined();
+    expect(cache.store(ticket, 'search', readFrom(['service']))).toBe(false);
   });
 
   it('neither answers nor stores while it is off, and starts empty when it is on again', () => {

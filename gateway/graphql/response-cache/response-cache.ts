@@ -4,11 +4,13 @@ export interface CachedResponse {
   body: Buffer;
   /** When the entry must be dropped (ms since the epoch), change or not. */
   expiresAt: number;
+  /** The watched tables its request's SQL statements named: a change to any of them drops it. */
+  tables: ReadonlySet<string>;
 }
 
 /**
  * Proof that a request started while the cache was valid: a response may only be stored if no
- * catalogue change was seen between the ticket and the store (see `store`).
+ * change to a table it read was seen between the ticket and the store (see `store`).
  */
 export type CacheTicket = number;
 
@@ -18,23 +20,30 @@ export interface ResponseCacheOptions {
 }
 
 /**
- * The gateway's in-memory response cache: whole GraphQL responses by key, dropped all at once when
- * the catalogue changes (any table a response can read; see README.md). Entries also carry an
- * expiry: the configured time-to-live, or earlier where a resolver said its answer depends on the
- * clock (`cacheResponseUntil`).
+ * The gateway's in-memory response cache: whole GraphQL responses by key, each dropped when a table
+ * it was read from changes (see README.md), or all at once. Entries also carry an expiry: the
+ * configured time-to-live, or earlier where a resolver said its answer depends on the clock
+ * (`cacheResponseUntil`).
  *
  * The race it closes: a request reads the catalogue, a write commits, the change is announced, and
- * only then does the request try to store what it read. Every request takes a ticket (the current
- * generation) before it reads; `invalidate` moves to the next generation; `store` refuses a
- * response whose ticket is from an earlier one. So a response read before a change is either
- * refused or, if stored before the change was announced, cleared by that announcement.
+ * only then does the request try to store what it read. Every request takes a ticket (the number of
+ * changes announced so far) before it reads; each announced change is numbered; `store` refuses a
+ * response if a table it read, or everything, changed after its ticket. So a response read before
+ * a change is either refused or, if stored before the change was announced, dropped by that
+ * announcement.
  */
 export class ResponseCache {
   readonly #maxBytes: number;
   readonly #maxEntryBytes: number;
   readonly #entries = new Map<string, CachedResponse>();
   #bytes = 0;
-  #generation = 0;
+  /** Changes announced so far; a ticket is this number at the start of a request. */
+  #changes = 0;
+  /** The number of the last change of everything. */
+  #everythingChangedAt = 0;
+  /** The number of each watched table's last change. */
+  readonly #tableChangedAt = new Map<string, number>();
+  #watchedTables: ReadonlySet<string> = new Set();
   #enabled = false;
   #hits = 0;
   #misses = 0;
@@ -73,14 +82,32 @@ export class ResponseCache {
     return entry;
   }
 
-  /** A ticket for a request about to read the catalogue, or null when the cache is off. */
-  ticket(): CacheTicket | null {
-    return this.#enabled ? this.#generation : null;
+  /**
+   * The tables whose changes are announced one by one (`invalidateTable`): what a request records
+   * of the tables it reads. A change to any other table must be announced with `invalidate`.
+   */
+  get watchedTables(): ReadonlySet<string> {
+    return this.#watchedTables;
   }
 
-  /** Stores a response read under `ticket`, unless the catalogue changed since. Returns whether it did. */
+  set watchedTables(tables: ReadonlySet<string>) {
+    this.#watchedTables = new Set(tables);
+  }
+
+  /** A ticket for a request about to read the catalogue, or null when the cache is off. */
+  ticket(): CacheTicket | null {
+    return this.#enabled ? this.#changes : null;
+  }
+
+  /**
+   * Stores a response read under `ticket`, unless everything or one of the tables it was read from
+   * changed since. Returns whether it did.
+   */
   store(ticket: CacheTicket, key: string, response: CachedResponse): boolean {
-    if (!this.#enabled || ticket !== this.#generation) return false;
+    if (!this.#enabled || this.#everythingChangedAt > ticket) return false;
+    for (const table of response.tables) {
+      if ((this.#tableChangedAt.get(table) ?? 0) > ticket) return false;
+    }
     const size = response.body.length + key.length;
     if (size > this.#maxEntryBytes || response.expiresAt <= Date.now()) return false;
     const previous = this.#entries.get(key);
@@ -101,10 +128,23 @@ export class ResponseCache {
 
   /** Drops every entry and refuses responses read before now. */
   invalidate(): void {
-    this.#generation++;
+    this.#everythingChangedAt = ++this.#changes;
     this.#invalidations++;
     this.#entries.clear();
     this.#bytes = 0;
+  }
+
+  /**
+   * Drops the entries read from `table` and refuses such responses read before now; a table that is
+   * not watched (its reads are not recorded) drops everything.
+   */
+  invalidateTable(table: string): void {
+    if (!this.#watchedTables.has(table)) return this.invalidate();
+    this.#tableChangedAt.set(table, ++this.#changes);
+    this.#invalidations++;
+    for (const [key, entry] of this.#entries) {
+      if (entry.tables.has(table)) this.#remove(key, entry);
+    }
   }
 
   /** Counters for /metrics and tests. */
