@@ -14,13 +14,25 @@ export function addTablesNamed(node: OperationNode, tables: ReadonlySet<string>,
   visit(node, tables, into);
 }
 
+// The words of each SQL text seen: the texts are the code's own (fragments, identifiers), few and
+// repeated with every request, so each is split once. Bounded all the same.
+const wordsOf = new Map<string, readonly string[]>();
+const MAX_REMEMBERED_TEXTS = 10_000;
+
+function words(text: string): readonly string[] {
+  let found = wordsOf.get(text);
+  if (!found) {
+    // Unquoted identifiers fold to lower case in PostgreSQL (`FROM Service` reads `service`).
+    found = [...new Set(Array.from(text.matchAll(IDENTIFIER), (m) => m[0].toLowerCase()))];
+    if (wordsOf.size >= MAX_REMEMBERED_TEXTS) wordsOf.clear();
+    wordsOf.set(text, found);
+  }
+  return found;
+}
+
 function visit(value: unknown, tables: ReadonlySet<string>, into: Set<string>): void {
   if (typeof value === 'string') {
-    // Unquoted identifiers fold to lower case in PostgreSQL (`FROM Service` reads `service`).
-    for (const match of value.matchAll(IDENTIFIER)) {
-      const name = match[0].toLowerCase();
-      if (tables.has(name)) into.add(name);
-    }
+    for (const word of words(value)) if (tables.has(word)) into.add(word);
     return;
   }
   if (typeof value !== 'object' || value === null) return;
