@@ -36,9 +36,18 @@ async function post(url: string, body: string, headers: Record<string, string> =
   return { text, sqlStatements: parsed.extensions?.sqlStatements ?? -1 };
 }
 
-/** Captures the statements of each scenario request; the database must hold the benchmark catalogue. */
-export async function captureStatements(database: DatabaseHandle, scenarios: Scenario[]): Promise<Capture> {
+/**
+ * Captures the statements of each scenario request; the database must hold the benchmark catalogue.
+ * The gateway here signs with the measured gateways' key (`signingKeyFile`), so that it does not put
+ * a key of its own into the database.
+ */
+export async function captureStatements(
+  database: DatabaseHandle,
+  scenarios: Scenario[],
+  signingKeyFile: string,
+): Promise<Capture> {
   const config = configFromEnv({
+    CERTIFICATE_SIGNING_KEY_FILE: signingKeyFile,
     DEMO_DATA: 'false',
     EXPOSE_SQL_STATEMENT_COUNT: 'true',
     RESPONSE_CACHE_MAX_BYTES: '0',

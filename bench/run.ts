@@ -9,6 +9,7 @@ import { syncReferenceData } from '../gateway/catalog/sync-reference-data.ts';
 import { createDatabase } from '../gateway/database/create-database.ts';
 import { migrateToLatest } from '../gateway/database/migrate.ts';
 import { createSchema } from '../gateway/graphql/schema.ts';
+import type { IdentityProvider } from '../services/identity-provider/identity-provider.ts';
 import { createBenchDatabase } from './bench-database.ts';
 import { captureStatements } from './capture.ts';
 import { combine, driveLoad, type LoadStats } from './drive-load.ts';
@@ -17,6 +18,7 @@ import { loadCatalogue } from './load-catalogue.ts';
 import { freePort, startServerProcess, type ServerProcess } from './processes.ts';
 import { machine, markdown, TARGETS, writeReport, type BenchReport, type Measurement } from './report.ts';
 import { scenarios as benchScenarios, type Scenario } from './scenarios.ts';
+import { signIn, startBenchIdentityProvider, writeSigningKey } from './sign-in.ts';
 import { prepareSubscribers } from './subscription-setup.ts';
 
 function setting(name: string, fallback: number): number {
@@ -120,6 +122,11 @@ async function main(): Promise<void> {
   const scratch = join(tmpdir(), `vc-bench-${process.pid}`);
   const scratchFiles: string[] = [];
   const servers: ServerProcess[] = [];
+  let identityProvider: IdentityProvider | undefined;
+  // The gateways run in production mode, which signs certificates with a key from a file.
+  const signingKeyFile = `${scratch}-signing-key.pem`;
+  scratchFiles.push(signingKeyFile);
+  writeSigningKey(signingKeyFile);
   try {
     // 1. Load, through the providers' write path.
     const handle = await createDatabase(database.options);
@@ -140,11 +147,25 @@ async function main(): Promise<void> {
         (r) => r.id,
       );
       // Scenario 4's authorities and certified services (services that no other scenario reads alone).
-      const subscribers = await prepareSubscribers(handle.db, ids.slice(1, 6), options.connections);
-      scenarioList = benchScenarios(createSchema(), ids, subscribers);
+      const subscribers = await prepareSubscribers(
+        handle.db,
+        ids.slice(1, 6),
+        options.connections,
+        signingKeyFile,
+      );
+      // They sign in at an identity provider of their own and send bearer tokens, as in production.
+      const authorityIds = subscribers.map((s) => s.authorityId);
+      identityProvider = await startBenchIdentityProvider(authorityIds);
+      log(`signing ${authorityIds.length} authorities in at ${identityProvider.issuer} …`);
+      const tokens = await signIn(identityProvider, authorityIds);
+      scenarioList = benchScenarios(
+        createSchema(),
+        ids,
+        subscribers.map((s) => ({ ...s, accessToken: tokens.get(s.authorityId)! })),
+      );
       // 2. Record the SQL of every request, for baseline (a), and the cached response, for baseline (b).
       log('recording the SQL statements of each request …');
-      capture = await captureStatements(handle, scenarioList);
+      capture = await captureStatements(handle, scenarioList, signingKeyFile);
     } finally {
       await handle.close();
     }
@@ -159,13 +180,13 @@ async function main(): Promise<void> {
 
     // 3. The servers, all started before any measurement: embedded PostgreSQL gets a copy of the
     //    data directory per process, as one directory belongs to one process.
+    // Production mode: OIDC_ISSUER set (the benchmark's identity provider, on loopback), a key file.
     const gatewayEnv = (cached: boolean, port: number, db: Record<string, string>) => ({
       ...db,
       PORT: String(port),
       HOST: '127.0.0.1',
-      OIDC_ISSUER: undefined,
-      DEMO_DATA: 'false',
-      DEV_IDP_PORT: '0',
+      OIDC_ISSUER: identityProvider!.issuer,
+      CERTIFICATE_SIGNING_KEY_FILE: signingKeyFile,
       HARVEST_POLL_INTERVAL_MS: '0',
       EXPOSE_SQL_STATEMENT_COUNT: 'true',
       ...(cached ? {} : { RESPONSE_CACHE_MAX_BYTES: '0' }),
@@ -233,7 +254,7 @@ async function main(): Promise<void> {
 
     const notes = [
       ...scenarioList.map((s) => `- **${s.name}**: ${s.description}.`),
-      '- The gateway runs from its build (`node dist/gateway/main.js`) in demo mode without demo data; uncached scenarios on a gateway with `RESPONSE_CACHE_MAX_BYTES=0`. The baselines run through tsx.',
+      '- The gateway runs from its build (`node dist/gateway/main.js`) in production mode: `OIDC_ISSUER` is the development identity provider, started by the benchmark on loopback, where each authority of scenario 4 signs in (authorization code flow) and from where the gateway fetches the keys to verify their bearer tokens; the certificate key comes from a file. Uncached scenarios on a gateway with `RESPONSE_CACHE_MAX_BYTES=0`. The baselines run through tsx.',
       database.kind === 'pglite'
         ? '- Embedded PostgreSQL lives inside the process that uses it: each server opens its own copy of the loaded data directory, and baseline (a) runs the recorded statements through PGlite in its own single process, as the gateway does. The RSS of such a process includes its database: the WebAssembly memory of PGlite (about 140 MiB with the default 32 MiB of shared_buffers), which never shrinks once grown, and its compiled code.'
         : "- Baseline (a) uses a `pg` pool of 10 connections, the gateway's default pool size.",
@@ -254,6 +275,7 @@ async function main(): Promise<void> {
     log(`report written to ${path} and .json`);
   } finally {
     for (const server of servers) await server.stop();
+    await identityProvider?.close();
     for (const file of scratchFiles) rmSync(file, { force: true });
     await database.drop();
   }

@@ -6,6 +6,9 @@ import { referenceData } from '../catalog-schema/reference-data.ts';
 import type { Chain } from './drive-sequence.ts';
 import type { BenchSubscriber } from './subscription-setup.ts';
 
+/** A scenario-4 client: its authority, signed in at the benchmark's identity provider. */
+export type SignedInSubscriber = BenchSubscriber & { accessToken: string };
+
 /** sql: baseline (a), the gateway's SQL statements over `pg`; static: baseline (b), a fixed body; none: no baseline. */
 export type BaselineKind = 'sql' | 'static' | 'none';
 
@@ -110,8 +113,8 @@ const CANCEL = `mutation Cancel($id: ID!) {
 }`;
 
 /** A client's chain for scenario 4: subscribe (a fresh idempotency key each time), then cancel that subscription. */
-export function subscribeAndCancel(subscriber: BenchSubscriber, run: string): Chain {
-  const headers = { 'x-dev-principal': `authority@${subscriber.authorityId}` };
+export function subscribeAndCancel(subscriber: SignedInSubscriber, run: string): Chain {
+  const headers = { authorization: `Bearer ${subscriber.accessToken}` };
   let count = 0;
   return (previous, step) => {
     if (step === 0) {
@@ -136,7 +139,7 @@ export function subscribeAndCancel(subscriber: BenchSubscriber, run: string): Ch
 export function scenarios(
   schema: GraphQLSchema,
   serviceIds: readonly string[],
-  subscribers: readonly BenchSubscriber[] = [],
+  subscribers: readonly SignedInSubscriber[] = [],
 ): Scenario[] {
   const filterList = filters();
   const searches = SEARCH_TERMS.flatMap((term, i) =>

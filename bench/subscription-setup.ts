@@ -19,18 +19,22 @@ export interface BenchSubscriber {
 const COORDINATOR = { subject: 'bench:koordinierung', organisation: 'bench-koordinierung' };
 
 /**
- * Certifies `services` of the given ids (each must have a plan) and registers `clients` authorities,
- * client i subscribing to service i mod `services.length`, in the first Land that service is offered in.
+ * Certifies `services` of the given ids (each must have a plan) with the key in `signingKeyFile` (the
+ * gateways' CERTIFICATE_SIGNING_KEY_FILE) and registers `clients` authorities, client i subscribing
+ * to service i mod `services.length`, in the first Land that service is offered in.
  */
 export async function prepareSubscribers(
   db: Kysely<Database>,
   serviceIds: readonly string[],
   clients: number,
+  signingKeyFile: string,
 ): Promise<BenchSubscriber[]> {
   await syncCriteriaCatalogue(db);
-  // The key the gateway finds and uses in demo mode (CERTIFICATE_SIGNING_KEY_FILE unset).
-  const config = configFromEnv({ DEMO_DATA: 'false' });
-  const signer = await loadCertificateSigner(db, config.certificateSigningKey, config.certificateIssuer);
+  const signer = await loadCertificateSigner(
+    db,
+    { kind: 'file', path: signingKeyFile },
+    configFromEnv({}).certificateIssuer,
+  );
   await upsertOrganisation(db, {
     id: COORDINATOR.organisation,
     kind: 'COORDINATOR',
