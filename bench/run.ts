@@ -125,9 +125,9 @@ async function main(): Promise<void> {
   let identityProvider: IdentityProvider | undefined;
   // The gateways run in production mode, which signs certificates with a key from a file.
   const signingKeyFile = `${scratch}-signing-key.pem`;
-  scratchFiles.push(signingKeyFile);
-  writeSigningKey(signingKeyFile);
   try {
+    scratchFiles.push(signingKeyFile);
+    writeSigningKey(signingKeyFile);
     // 1. Load, through the providers' write path.
     const handle = await createDatabase(database.options);
     let loadResult;
