@@ -31,11 +31,24 @@ const OPERATIONS: { name: string; query: string; as?: string }[] = [
       certification { status validUntil profile { id } } subscriberCount } }`,
   },
   { name: 'providers', query: `{ providers { id name serviceCount } }` },
+  { name: 'one provider', query: `{ provider(id: "anbieter") { id name kind serviceCount land { name } } }` },
   {
     name: 'OZG-Leistungen with their services',
     query: `{ ozgLeistungen(search: "Wohngeld") { id services { id } } }`,
   },
+  { name: 'one OZG-Leistung', query: `{ ozgLeistung(id: "10000") { id name services { id title } } }` },
   { name: 'certification profiles', query: `{ certificationProfiles { id version title } }` },
+  { name: 'certification criteria', query: `{ certificationCriteria { id version title } }` },
+  {
+    name: "a service's certification checks, as a coordinator",
+    query: `{ certificationChecks(serviceId: "anbieter/fachverfahren") { id outcome current criterion { id } } }`,
+    as: 'coordinator@koordinierung',
+  },
+  {
+    name: 'authorities, as a coordinator',
+    query: `{ organisations(kind: AUTHORITY) { id name land { name } } }`,
+    as: 'coordinator@koordinierung',
+  },
   {
     name: 'harvest endpoints, as a coordinator',
     query: `{ harvestEndpoints { provider { id } url nextRunAt lastHarvestedAt } }`,
@@ -45,6 +58,16 @@ const OPERATIONS: { name: string; query: string; as?: string }[] = [
     name: "an authority's subscriptions",
     query: `{ serviceSubscriptions { totalCount edges { node { id state service { id title } } } } }`,
     as: 'authority@stadt-kiel',
+  },
+  {
+    name: 'webhook notifications, as a coordinator',
+    query: `{ subscriptionDeliveries { totalCount edges { node { id state attempts provider { id } } } } }`,
+    as: 'coordinator@koordinierung',
+  },
+  {
+    name: "a provider's webhook",
+    query: `{ subscriptionWebhook { url updatedAt } }`,
+    as: 'provider@anbieter',
   },
 ];
 
