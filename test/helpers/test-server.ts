@@ -3,6 +3,7 @@ import { configFromEnv, type GatewayConfig } from '../../gateway/config.ts';
 import { createServer, type CatalogueServer, type CreateServerOptions } from '../../gateway/create-server.ts';
 import type { Database } from '../../gateway/database/database.ts';
 import { CATALOG_CHANGED_CHANNEL } from '../../gateway/graphql/response-cache/catalog-change-feed.ts';
+import { RESPONSE_CACHE_HEADER } from '../../gateway/http/graphql-handler.ts';
 import { createTestDatabase, type TestDatabase } from './test-database.ts';
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
@@ -113,4 +114,25 @@ export async function changesHeard(t: TestServer, table = 'service'): Promise<vo
     if (Date.now() > deadline) throw new Error(`the gateway did not hear the change of ${table} within 10 s`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/** A JSON POST's answer and what the response cache did with it: `hit`, `miss`, or null (not looked up). */
+export interface CachedAnswer {
+  cache: string | null;
+  body: any;
+}
+
+/** Sends a query as a portal would (JSON POST, optionally with the development header), reporting the cache. */
+export async function askCached(
+  server: TestServer,
+  query: string,
+  variables: Record<string, unknown> = {},
+  as?: string,
+): Promise<CachedAnswer> {
+  const response = await fetch(`${server.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(as ? { 'x-dev-principal': as } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  return { cache: response.headers.get(RESPONSE_CACHE_HEADER), body: await response.json() };
 }

@@ -4,8 +4,12 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeListing, registerOrganisation } from '../../../test/helpers/listings.ts';
 import { TEST_DIALECT } from '../../../test/helpers/test-database.ts';
-import { startTestServer, type TestServer } from '../../../test/helpers/test-server.ts';
-import { RESPONSE_CACHE_HEADER } from '../../http/graphql-handler.ts';
+import {
+  askCached,
+  startTestServer,
+  type CachedAnswer,
+  type TestServer,
+} from '../../../test/helpers/test-server.ts';
 
 // The cache never outlives a change to what it answered, whoever makes the change.
 let t: TestServer;
@@ -16,35 +20,21 @@ const SEARCH = `query Search($search: String) {
 }`;
 const PUBLISH = `mutation ($listing: JSON!) { publishService(listing: $listing) { changed } }`;
 
-interface Answer {
-  cache: string | null;
-  body: { data?: any; errors?: any[]; extensions?: { sqlStatements?: number } };
-}
-
-async function ask(server: TestServer, query: string, variables: Record<string, unknown> = {}, as?: string) {
-  const response = await fetch(`${server.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(as ? { 'x-dev-principal': as } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  return { cache: response.headers.get(RESPONSE_CACHE_HEADER), body: await response.json() } as Answer;
-}
-
 /** Asks until `done` holds; a notification from another connection arrives a moment after the commit. */
 async function askUntil(
   server: TestServer,
   variables: Record<string, unknown>,
-  done: (a: Answer) => boolean,
+  done: (a: CachedAnswer) => boolean,
 ) {
   const deadline = Date.now() + 5000;
   for (;;) {
-    const answer = await ask(server, SEARCH, variables);
+    const answer = await askCached(server, SEARCH, variables);
     if (done(answer) || Date.now() > deadline) return answer;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 
-const titles = (a: Answer) => a.body.data.services.edges.map((e: any) => e.node.title);
+const titles = (a: CachedAnswer) => a.body.data.services.edges.map((e: any) => e.node.title);
 
 beforeAll(async () => {
   t = await startTestServer();
@@ -66,8 +56,8 @@ afterAll(async () => {
 
 describe('the response cache', () => {
   it('answers a repeated query from memory with the same body and no SQL', async () => {
-    const first = await ask(t, SEARCH, { search: 'gewerbeanmeldung' });
-    const second = await ask(t, SEARCH, { search: 'gewerbeanmeldung' });
+    const first = await askCached(t, SEARCH, { search: 'gewerbeanmeldung' });
+    const second = await askCached(t, SEARCH, { search: 'gewerbeanmeldung' });
     expect(first.cache).toBe('miss');
     expect(first.body.extensions?.sqlStatements).toBeGreaterThan(0);
     expect(second.cache).toBe('hit');
@@ -77,28 +67,28 @@ describe('the response cache', () => {
 
   it('does not cache errors', async () => {
     const bad = `query { services(first: 0) { totalCount } }`;
-    expect((await ask(t, bad)).cache).toBe('miss');
-    const again = await ask(t, bad);
+    expect((await askCached(t, bad)).cache).toBe('miss');
+    const again = await askCached(t, bad);
     expect(again.cache).toBe('miss');
     expect(again.body.errors?.[0].extensions.code).toBe('BAD_USER_INPUT');
   });
 
   it('is dropped by a mutation through this gateway before the mutation answers', async () => {
-    await ask(t, SEARCH, { search: 'hundesteuer' });
-    expect((await ask(t, SEARCH, { search: 'hundesteuer' })).cache).toBe('hit');
+    await askCached(t, SEARCH, { search: 'hundesteuer' });
+    expect((await askCached(t, SEARCH, { search: 'hundesteuer' })).cache).toBe('hit');
     await t.graphql(
       PUBLISH,
       { listing: makeListing({ id: 'hund', title: 'Hundesteuer anmelden und abmelden' }) },
       { as: 'provider@cachewerk' },
     );
-    const after = await ask(t, SEARCH, { search: 'hundesteuer' });
+    const after = await askCached(t, SEARCH, { search: 'hundesteuer' });
     expect(after.cache).toBe('miss');
     expect(titles(after)).toEqual(['Hundesteuer anmelden und abmelden']);
   });
 
   it('is dropped by a write through another gateway replica on the same database', async () => {
-    await ask(t, SEARCH, { search: 'fischereischein' });
-    expect((await ask(t, SEARCH, { search: 'fischereischein' })).cache).toBe('hit');
+    await askCached(t, SEARCH, { search: 'fischereischein' });
+    expect((await askCached(t, SEARCH, { search: 'fischereischein' })).cache).toBe('hit');
     const published = await replica.graphql(
       PUBLISH,
       { listing: makeListing({ id: 'fischerei', title: 'Fischereischein beantragen und verlängern' }) },
@@ -111,8 +101,8 @@ describe('the response cache', () => {
   });
 
   it('is dropped by a write that passes through no gateway at all', async () => {
-    await ask(t, SEARCH, { search: 'gewerbeanmeldung' });
-    expect((await ask(t, SEARCH, { search: 'gewerbeanmeldung' })).cache).toBe('hit');
+    await askCached(t, SEARCH, { search: 'gewerbeanmeldung' });
+    expect((await askCached(t, SEARCH, { search: 'gewerbeanmeldung' })).cache).toBe('hit');
     const statement = `update organisation set name = 'Cachewerk AöR' where id = 'cachewerk'`;
     if (TEST_DIALECT === 'postgres') {
       // Another operating-system process with its own connection, as an administrator's psql would be.
@@ -143,19 +133,19 @@ describe('the response cache', () => {
   });
 
   it('stays silent for a publish that changes nothing', async () => {
-    await ask(t, SEARCH, { search: 'gewerbeanmeldung' });
-    expect((await ask(t, SEARCH, { search: 'gewerbeanmeldung' })).cache).toBe('hit');
+    await askCached(t, SEARCH, { search: 'gewerbeanmeldung' });
+    expect((await askCached(t, SEARCH, { search: 'gewerbeanmeldung' })).cache).toBe('hit');
     // the same content again, pushed through the replica: no row changes, so no notification
     const listing = makeListing({ id: 'gewerbe', title: 'Gewerbeanmeldung online' });
     const response = await replica.graphql(PUBLISH, { listing }, { as: 'provider@cachewerk' });
     expect(response.data!.publishService.changed).toBe(false);
     await new Promise((resolve) => setTimeout(resolve, 100));
-    expect((await ask(t, SEARCH, { search: 'gewerbeanmeldung' })).cache).toBe('hit');
+    expect((await askCached(t, SEARCH, { search: 'gewerbeanmeldung' })).cache).toBe('hit');
   });
 
   it('turns itself off while it cannot hear changes, and comes back empty', async () => {
-    await ask(t, SEARCH, { search: 'gewerbeanmeldung' });
-    expect((await ask(t, SEARCH, { search: 'gewerbeanmeldung' })).cache).toBe('hit');
+    await askCached(t, SEARCH, { search: 'gewerbeanmeldung' });
+    expect((await askCached(t, SEARCH, { search: 'gewerbeanmeldung' })).cache).toBe('hit');
     if (TEST_DIALECT === 'postgres') {
       // Cut every listening connection of this database, as a server restart or a network cut would.
       const admin = new pg.Client({ connectionString: t.database.url });
@@ -169,7 +159,7 @@ describe('the response cache', () => {
       expect(during.cache).toBeNull(); // not even looked up
       const back = await askUntil(t, { search: 'gewerbeanmeldung' }, (a) => a.cache !== null);
       expect(back.cache).toBe('miss'); // empty after the gap
-      expect((await ask(t, SEARCH, { search: 'gewerbeanmeldung' })).cache).toBe('hit');
+      expect((await askCached(t, SEARCH, { search: 'gewerbeanmeldung' })).cache).toBe('hit');
     } else {
       // Embedded PostgreSQL delivers notifications in-process; the listener cannot be cut off. It
       // stops with the server: a closed replica's cache is off.

@@ -4,9 +4,14 @@ import {
   seedSubscriptionWorld,
   subscriptionTestConfig,
 } from '../../../test/helpers/subscription-fixtures.ts';
-import { changesHeard, startTestServer, type TestServer } from '../../../test/helpers/test-server.ts';
+import {
+  askCached,
+  changesHeard,
+  startTestServer,
+  type CachedAnswer,
+  type TestServer,
+} from '../../../test/helpers/test-server.ts';
 import { observeStatements } from '../../database/statement-counter.ts';
-import { RESPONSE_CACHE_HEADER } from '../../http/graphql-handler.ts';
 import { watchedTables } from './catalog-change-feed.ts';
 
 // A cached answer is dropped exactly when a table its SQL read changes: never kept past a change to
@@ -71,15 +76,6 @@ const OPERATIONS: { name: string; query: string; as?: string }[] = [
   },
 ];
 
-async function ask(query: string, as?: string): Promise<{ cache: string | null; body: any }> {
-  const response = await fetch(`${t.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(as ? { 'x-dev-principal': as } : {}) },
-    body: JSON.stringify({ query }),
-  });
-  return { cache: response.headers.get(RESPONSE_CACHE_HEADER), body: await response.json() };
-}
-
 /** The watched tables the SQL statements sent while `run` runs name (the request runs alone). */
 async function tablesSentDuring(run: () => Promise<unknown>): Promise<Set<string>> {
   const named = new Set<string>();
@@ -122,19 +118,19 @@ describe('per-table invalidation of the response cache', () => {
 
   it.each(OPERATIONS)('drops $name exactly when a table it read changes', async ({ query, as }) => {
     await changesHeard(t); // what the setup wrote is heard before the first answer is read
-    let first: { cache: string | null; body: any } | undefined;
-    const read = await tablesSentDuring(async () => (first = await ask(query, as)));
+    let first: CachedAnswer | undefined;
+    const read = await tablesSentDuring(async () => (first = await askCached(t, query, {}, as)));
     expect(first!.body.errors).toBeUndefined();
     expect(first!.cache).toBe('miss');
     expect(read.size).toBeGreaterThan(0);
-    expect((await ask(query, as)).cache).toBe('hit');
+    expect((await askCached(t, query, {}, as)).cache).toBe('hit');
     const kept: string[] = [];
     for (const table of watched) {
       await changesHeard(t, table);
-      const after = await ask(query, as);
+      const after = await askCached(t, query, {}, as);
       if (read.has(table)) {
         expect(after.cache, `after a change to ${table}, which it read`).toBe('miss');
-        expect((await ask(query, as)).cache).toBe('hit');
+        expect((await askCached(t, query, {}, as)).cache).toBe('hit');
       } else {
         expect(after.cache, `after a change to ${table}, which it did not read`).toBe('hit');
         kept.push(table);
@@ -146,9 +142,9 @@ describe('per-table invalidation of the response cache', () => {
 
   it('drops everything for a change to a table this replica does not know', async () => {
     const query = OPERATIONS[2]!.query;
-    await ask(query);
-    expect((await ask(query)).cache).toBe('hit');
+    await askCached(t, query);
+    expect((await askCached(t, query)).cache).toBe('hit');
     await changesHeard(t, 'a_table_of_a_newer_release');
-    expect((await ask(query)).cache).toBe('miss');
+    expect((await askCached(t, query)).cache).toBe('miss');
   });
 });

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerOrganisation } from '../../../test/helpers/listings.ts';
-import { startTestServer, type TestServer } from '../../../test/helpers/test-server.ts';
-import { RESPONSE_CACHE_HEADER } from '../../http/graphql-handler.ts';
+import { askCached, startTestServer, type TestServer } from '../../../test/helpers/test-server.ts';
 import { visibilityOf } from './cache-key.ts';
 
 // A cached answer is replayed only to the caller it was computed for.
@@ -10,15 +9,6 @@ let t: TestServer;
 const ME = `{ me { subject organisationId roles } }`;
 const ORGANISATION = `query ($id: ID!) { organisation(id: $id) { id name } }`;
 const PROVIDERS = `{ providers { id name } }`;
-
-async function ask(query: string, variables: Record<string, unknown>, as?: string) {
-  const response = await fetch(`${t.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(as ? { 'x-dev-principal': as } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  return { cache: response.headers.get(RESPONSE_CACHE_HEADER), body: (await response.json()) as any };
-}
 
 beforeAll(async () => {
   t = await startTestServer();
@@ -32,28 +22,30 @@ afterAll(() => t?.close());
 describe('response cache visibility', () => {
   it('keeps separate entries per organisation and per set of roles, even for public answers', async () => {
     const callers = [undefined, 'provider@nordwerk', 'provider@suedwerk', 'provider,coordinator@nordwerk'];
-    for (const caller of callers) expect((await ask(PROVIDERS, {}, caller)).cache).toBe('miss');
-    for (const caller of callers) expect((await ask(PROVIDERS, {}, caller)).cache).toBe('hit');
+    for (const caller of callers) expect((await askCached(t, PROVIDERS, {}, caller)).cache).toBe('miss');
+    for (const caller of callers) expect((await askCached(t, PROVIDERS, {}, caller)).cache).toBe('hit');
   });
 
   it('never caches an answer a resolver keeps out (`me` names the person)', async () => {
-    const first = await ask(ME, {}, 'provider@nordwerk');
+    const first = await askCached(t, ME, {}, 'provider@nordwerk');
     expect(first.body.data.me.organisationId).toBe('nordwerk');
-    expect((await ask(ME, {}, 'provider@nordwerk')).cache).toBe('miss');
-    const other = await ask(ME, {}, 'provider@suedwerk');
+    expect((await askCached(t, ME, {}, 'provider@nordwerk')).cache).toBe('miss');
+    const other = await askCached(t, ME, {}, 'provider@suedwerk');
     expect(other.body.data.me.organisationId).toBe('suedwerk');
   });
 
   it("keeps an organisation's own record from members of another organisation", async () => {
-    const own = await ask(ORGANISATION, { id: 'stadt-kiel' }, 'authority@stadt-kiel');
+    const own = await askCached(t, ORGANISATION, { id: 'stadt-kiel' }, 'authority@stadt-kiel');
     expect(own.body.data.organisation.id).toBe('stadt-kiel');
-    expect((await ask(ORGANISATION, { id: 'stadt-kiel' }, 'authority@stadt-kiel')).cache).toBe('hit');
+    expect((await askCached(t, ORGANISATION, { id: 'stadt-kiel' }, 'authority@stadt-kiel')).cache).toBe(
+      'hit',
+    );
 
-    const foreign = await ask(ORGANISATION, { id: 'stadt-kiel' }, 'authority@stadt-flensburg');
+    const foreign = await askCached(t, ORGANISATION, { id: 'stadt-kiel' }, 'authority@stadt-flensburg');
     expect(foreign.cache).toBe('miss');
     expect(foreign.body.data?.organisation ?? null).toBeNull();
     expect(foreign.body.errors[0].extensions.code).toBe('FORBIDDEN');
-    const anonymous = await ask(ORGANISATION, { id: 'stadt-kiel' });
+    const anonymous = await askCached(t, ORGANISATION, { id: 'stadt-kiel' });
     expect(anonymous.body.data?.organisation ?? null).toBeNull();
     expect(anonymous.body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
   });
