@@ -3,6 +3,11 @@ import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './query-limits/query-lim
 /** How the GraphQL endpoint protects itself and caches; built from the environment by `graphqlConfigFromEnv`. */
 export interface GraphQLConfig {
   /**
+   * Operations are compiled (graphql-jit) at their n-th execution (GRAPHQL_COMPILE_AFTER_USES);
+   * 0 turns compilation off and graphql-js interprets every request. Default 2.
+   */
+  compileAfterUses: number;
+  /**
    * Suggest similar field and type names in validation errors ("Did you mean …?"), which reveals the
    * schema to anyone (GRAPHQL_FIELD_SUGGESTIONS). Default: on in demo mode, off in production.
    */
@@ -38,10 +43,11 @@ function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean 
   throw new Error(`${name} must be true or false, got ${JSON.stringify(value)}`);
 }
 
-/** Reads GRAPHQL_FIELD_SUGGESTIONS, the GRAPHQL_MAX_* limits and RESPONSE_CACHE_*. */
+/** Reads GRAPHQL_COMPILE_AFTER_USES, GRAPHQL_FIELD_SUGGESTIONS, the GRAPHQL_MAX_* limits and RESPONSE_CACHE_*. */
 export function graphqlConfigFromEnv(env: NodeJS.ProcessEnv, production: boolean): GraphQLConfig {
   const d = DEFAULT_QUERY_LIMITS;
   return {
+    compileAfterUses: integer(env, 'GRAPHQL_COMPILE_AFTER_USES', 2, 0, 1_000_000),
     fieldSuggestions: flag(env, 'GRAPHQL_FIELD_SUGGESTIONS', !production),
     limits: {
       maxDepth: integer(env, 'GRAPHQL_MAX_DEPTH', d.maxDepth, 1, 100),

@@ -45,6 +45,12 @@ export function testConfig(
     host: '127.0.0.1',
     seedDemoData: false,
     exposeSqlStatementCount: true,
+    // Every operation compiled from its first execution, so that the whole suite checks compiled
+    // execution (compiled-execution.test.ts compares it with graphql-js).
+    graphql: {
+      ...fromEnv.graphql,
+      compileAfterUses: env.GRAPHQL_COMPILE_AFTER_USES ? fromEnv.graphql.compileAfterUses : 1,
+    },
     ...overrides,
   };
 }
