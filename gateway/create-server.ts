@@ -60,7 +60,7 @@ export interface CreateServerOptions {
  * How many distinct operations are kept compiled: about 100 KiB of heap each (the benchmark's
  * search), so at most about 20 MiB; a portal sends a few dozen distinct operations.
  */
-const COMPILED_DOCUMENTS = 200;
+const COMPILED_OPERATIONS = 200;
 
 /** The catalogue gateway, built and ready, but not listening. */
 export interface CatalogueServer {
@@ -143,7 +143,7 @@ export async function createServer(
   // Hot operations run compiled; Apollo Server keeps parsing, validation, plugins and HTTP.
   const execution = compiledExecution(createSchema(), {
     compileAfterUses: config.graphql.compileAfterUses,
-    maxDocuments: COMPILED_DOCUMENTS,
+    maxOperations: COMPILED_OPERATIONS,
   });
   const apollo = new ApolloServer<GatewayContext>({
     gateway: execution.gateway,
@@ -175,7 +175,7 @@ export async function createServer(
     help: 'GraphQL operations kept compiled (GRAPHQL_COMPILE_AFTER_USES).',
     registers: [metrics.registry],
     collect() {
-      this.set(execution.compiledDocuments());
+      this.set(execution.compiledOperations());
     },
   });
 

@@ -1,6 +1,6 @@
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
-import { parse, type DocumentNode, type ExecutionResult } from 'graphql';
+import { Kind, parse, type DocumentNode, type ExecutionResult, type OperationDefinitionNode } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeListing, publishAll, registerOrganisation } from '../../test/helpers/listings.ts';
 import { scrapeMetrics, startTestServer, type TestServer } from '../../test/helpers/test-server.ts';
@@ -211,38 +211,61 @@ describe('compiled execution, bounded', () => {
     resolvers: { Query: { echo: (_: unknown, args: { text: string }) => args.text } },
   });
 
+  /** Executes as Apollo Server calls the executor: with the document and the operation it chose. */
   async function run(
     executor: (rc: GatewayGraphQLRequestContext) => Promise<ExecutionResult>,
     document: DocumentNode,
+    operationName: string | null = null,
   ) {
-    const request = { request: { variables: {} }, document, operationName: null, context: {} };
+    const operation = document.definitions.find(
+      (d): d is OperationDefinitionNode =>
+        d.kind === Kind.OPERATION_DEFINITION && (operationName === null || d.name?.value === operationName),
+    );
+    const request = { request: { variables: {} }, document, operation, operationName, context: {} };
     return executor(request as unknown as GatewayGraphQLRequestContext);
   }
 
-  it('keeps at most maxDocuments operations, dropping the least recently used', async () => {
-    const execution = compiledExecution(schema, { compileAfterUses: 1, maxDocuments: 3 });
+  it('keeps at most maxOperations operations, dropping the least recently used', async () => {
+    const execution = compiledExecution(schema, { compileAfterUses: 2, maxOperations: 3 });
     const { executor } = await execution.gateway.load({ apollo: {} });
-    const documents = ['a', 'b', 'c', 'd'].map((text) => parse(`{ echo(text: "${text}") }`));
-    for (const document of documents.slice(0, 3)) await run(executor!, document);
-    expect(execution.compiledDocuments()).toBe(3);
+    const [a, b, c, d] = ['a', 'b', 'c', 'd'].map((text) => parse(`{ echo(text: "${text}") }`));
+    for (const document of [a, a, b, b, c, c]) await run(executor!, document!);
+    expect(execution.compiledOperations()).toBe(3);
     // a is used again, so b is the least recently used when d arrives.
-    expect(await run(executor!, documents[0]!)).toEqual({ data: { echo: 'a' } });
-    expect(await run(executor!, documents[3]!)).toEqual({ data: { echo: 'd' } });
-    expect(execution.compiledDocuments()).toBe(3);
+    expect(await run(executor!, a!)).toEqual({ data: { echo: 'a' } });
+    await run(executor!, d!);
+    expect(await run(executor!, d!)).toEqual({ data: { echo: 'd' } });
+    expect(execution.compiledOperations()).toBe(3);
+    // a is still kept (were it dropped, it would come back uncompiled and push a compiled one out).
+    await run(executor!, a!);
+    expect(execution.compiledOperations()).toBe(3);
+    // b was dropped: it comes back uncounted, pushing out c, now the least recently used.
+    await run(executor!, b!);
+    expect(execution.compiledOperations()).toBe(2);
     await execution.gateway.stop();
-    expect(execution.compiledDocuments()).toBe(0);
+    expect(execution.compiledOperations()).toBe(0);
   });
 
-  it('counts documents it has not compiled yet within the same bound', async () => {
-    const execution = compiledExecution(schema, { compileAfterUses: 2, maxDocuments: 2 });
+  it('counts operations it has not compiled yet within the same bound', async () => {
+    const execution = compiledExecution(schema, { compileAfterUses: 2, maxOperations: 2 });
     const { executor } = await execution.gateway.load({ apollo: {} });
     const [a, b, c] = ['a', 'b', 'c'].map((text) => parse(`{ echo(text: "${text}") }`));
     await run(executor!, a!);
     await run(executor!, b!);
     await run(executor!, c!); // a is forgotten: its next use is its first again
     await run(executor!, a!);
-    expect(execution.compiledDocuments()).toBe(0);
+    expect(execution.compiledOperations()).toBe(0);
     await run(executor!, a!);
-    expect(execution.compiledDocuments()).toBe(1);
+    expect(execution.compiledOperations()).toBe(1);
+  });
+
+  it('compiles each operation of a document on its own', async () => {
+    const execution = compiledExecution(schema, { compileAfterUses: 1, maxOperations: 10 });
+    const { executor } = await execution.gateway.load({ apollo: {} });
+    const document = parse(`query A { echo(text: "a") } query B { echo(text: "b") }`);
+    expect(await run(executor!, document, 'A')).toEqual({ data: { echo: 'a' } });
+    expect(await run(executor!, document, 'B')).toEqual({ data: { echo: 'b' } });
+    expect(await run(executor!, document, 'A')).toEqual({ data: { echo: 'a' } });
+    expect(execution.compiledOperations()).toBe(2);
   });
 });

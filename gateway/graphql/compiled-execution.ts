@@ -10,38 +10,39 @@ import {
   type DocumentNode,
   type ExecutionResult,
   type GraphQLSchema,
+  type OperationDefinitionNode,
 } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 
 export interface CompiledExecutionOptions {
   /**
-   * A document is compiled at its n-th execution (GRAPHQL_COMPILE_AFTER_USES); 0 never compiles.
-   * Compiling costs far more than one execution, so a document sent once is not worth it, and a
-   * client sending ever new documents must not make the server compile each of them.
+   * An operation is compiled at its n-th execution (GRAPHQL_COMPILE_AFTER_USES); 0 never compiles.
+   * Compiling costs far more than one execution, so a query sent once is not worth it, and a client
+   * sending ever new queries must not make the server compile each of them.
    */
   compileAfterUses: number;
-  /** At most this many documents are counted or kept compiled; the least recently used goes first. */
-  maxDocuments: number;
+  /** At most this many operations are counted or kept compiled; the least recently used goes first. */
+  maxOperations: number;
 }
 
-interface DocumentEntry {
+interface OperationEntry {
   uses: number;
-  /** The compiled document; `null` when graphql-jit declined to compile it (graphql-js runs it). */
+  /** The compiled operation; `null` when graphql-jit declined to compile it (graphql-js runs it). */
   compiled?: CompiledQuery | null;
 }
 
 export interface CompiledExecution {
   /** Hand this to Apollo Server as its `gateway`: it serves `schema` and executes with `execute`. */
   gateway: GatewayInterface;
-  /** How many documents are compiled now (tests, metrics). */
-  compiledDocuments(): number;
+  /** How many operations are compiled now (tests, metrics). */
+  compiledOperations(): number;
 }
 
 /**
  * Executes the operations Apollo Server has parsed and validated, compiling the hot ones with
- * graphql-jit. graphql-js interprets a document anew on every request (collecting fields, looking up
- * definitions and resolvers, coercing arguments); a compiled document is a function that does only
- * the work this document needs, which takes about a seventh of the gateway's CPU time off an
+ * graphql-jit. graphql-js interprets an operation anew on every request (collecting fields, looking
+ * up definitions and resolvers, coercing arguments); a compiled operation is a function that does
+ * only the work this operation needs, which takes about a seventh of the gateway's CPU time off an
  * uncached detail request (README, Performance).
  *
  * Apollo Server 5 lets a custom executor in only through its gateway interface, which Apollo
@@ -72,24 +73,25 @@ export function compiledExecution(
   schema: GraphQLSchema,
   options: CompiledExecutionOptions,
 ): CompiledExecution {
-  // Apollo Server's document cache hands out the same DocumentNode for the same query text, so
-  // the node is the key. A Map keeps insertion order: re-inserting on use makes it an LRU.
-  const documents = new Map<DocumentNode, DocumentEntry>();
+  // Apollo Server's document cache hands out the same DocumentNode for the same query text, so the
+  // operation's node in it is the key: one document may hold several operations, chosen by
+  // operationName. A Map keeps insertion order: re-inserting on use makes it an LRU.
+  const operations = new Map<OperationDefinitionNode, OperationEntry>();
   let compiledCount = 0;
 
-  const entryOf = (document: DocumentNode): DocumentEntry => {
-    let entry = documents.get(document);
+  const entryOf = (operation: OperationDefinitionNode): OperationEntry => {
+    let entry = operations.get(operation);
     if (entry) {
-      documents.delete(document);
+      operations.delete(operation);
     } else {
       entry = { uses: 0 };
-      if (documents.size >= options.maxDocuments) {
-        const [oldest, dropped] = documents.entries().next().value!;
-        documents.delete(oldest);
+      if (operations.size >= options.maxOperations) {
+        const [oldest, dropped] = operations.entries().next().value!;
+        operations.delete(oldest);
         if (dropped.compiled) compiledCount--;
       }
     }
-    documents.set(document, entry);
+    operations.set(operation, entry);
     return entry;
   };
 
@@ -101,11 +103,11 @@ export function compiledExecution(
   ) => execute({ schema, document, operationName, contextValue: context, variableValues: variables });
 
   const executor: GatewayExecutor = async (requestContext) => {
-    const { document, operationName, context, request } = requestContext;
+    const { document, operation, operationName, context, request } = requestContext;
     if (options.compileAfterUses === 0) {
       return interpret(document, operationName, context, request.variables);
     }
-    const entry = entryOf(document);
+    const entry = entryOf(operation);
     entry.uses++;
     if (entry.compiled === undefined && entry.uses >= options.compileAfterUses) {
       const compiled = compileQuery(schema, document, operationName ?? undefined);
@@ -129,9 +131,9 @@ export function compiledExecution(
     },
     load: async () => ({ executor }),
     stop: async () => {
-      documents.clear();
+      operations.clear();
       compiledCount = 0;
     },
   };
-  return { gateway, compiledDocuments: () => compiledCount };
+  return { gateway, compiledOperations: () => compiledCount };
 }
