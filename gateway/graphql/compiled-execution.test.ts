@@ -4,6 +4,7 @@ import { Kind, parse, type DocumentNode, type ExecutionResult, type OperationDef
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeListing, publishAll, registerOrganisation } from '../../test/helpers/listings.ts';
 import { scrapeMetrics, startTestServer, type TestServer } from '../../test/helpers/test-server.ts';
+import { configFromEnv } from '../config.ts';
 import { compiledExecution } from './compiled-execution.ts';
 
 // Compiled execution must answer exactly as graphql-js does. Two gateways over one database: one
@@ -201,6 +202,18 @@ describe('compiled execution', () => {
       expect(await compiledNow()).toBe(1);
     } finally {
       await t.close();
+    }
+  });
+});
+
+describe('GRAPHQL_COMPILE_AFTER_USES', () => {
+  it('defaults to 2, takes 0 to turn compiling off, and refuses what is not a count', () => {
+    expect(configFromEnv({}).graphql.compileAfterUses).toBe(2);
+    expect(configFromEnv({ GRAPHQL_COMPILE_AFTER_USES: '0' }).graphql.compileAfterUses).toBe(0);
+    for (const bad of ['zwei', '-1', '1.5']) {
+      expect(() => configFromEnv({ GRAPHQL_COMPILE_AFTER_USES: bad })).toThrow(
+        /GRAPHQL_COMPILE_AFTER_USES must be an integer from 0 to 1000000/,
+      );
     }
   });
 });
