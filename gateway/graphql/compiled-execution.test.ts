@@ -272,6 +272,18 @@ describe('compiled execution, bounded', () => {
     expect(execution.compiledOperations()).toBe(1);
   });
 
+  it('runs an operation that graphql-jit declines through graphql-js', async () => {
+    const execution = compiledExecution(schema, { compileAfterUses: 1, maxOperations: 10 });
+    const { executor } = await execution.gateway.load({ apollo: {} });
+    const document = parse(`query A { echo(text: "a") }`);
+    const operation = document.definitions[0];
+    // An operation name the document does not hold: graphql-jit refuses to compile, graphql-js answers.
+    const request = { request: { variables: {} }, document, operation, operationName: 'B', context: {} };
+    const result = await executor!(request as unknown as GatewayGraphQLRequestContext);
+    expect(result.errors?.[0]?.message).toBe('Unknown operation named "B".');
+    expect(execution.compiledOperations()).toBe(0);
+  });
+
   it('compiles each operation of a document on its own', async () => {
     const execution = compiledExecution(schema, { compileAfterUses: 1, maxOperations: 10 });
     const { executor } = await execution.gateway.load({ apollo: {} });

@@ -39,21 +39,6 @@ export interface CompiledExecution {
 }
 
 /**
- * Executes the operations Apollo Server has parsed and validated, compiling the hot ones with
- * graphql-jit. graphql-js interprets an operation anew on every request (collecting fields, looking
- * up definitions and resolvers, coercing arguments); a compiled operation is a function that does
- * only the work this operation needs, which takes about a seventh of the gateway's CPU time off an
- * uncached detail request (README, Performance).
- *
- * Apollo Server 5 lets a custom executor in only through its gateway interface, which Apollo
- * Federation's gateway uses; here it serves our own schema, never changes it, and fetches nothing.
- * Everything before execution stays Apollo's: parsing, the document cache, validation with the
- * query limits, plugins, error formatting and HTTP. Results are the same as graphql-js gives (the
- * whole test suite runs compiled, and compiled-execution.test.ts compares both); a request whose
- * variables do not fit the operation is executed by graphql-js, so that its errors are exactly the
- * ones Apollo Server recognises and answers with 400.
- */
-/**
  * graphql-jit's errors only borrow GraphQLError's prototype: they lack `extensions` when the thrown
  * error had none, and `nodes`. Plugins, Apollo Server and formatError get errors built as graphql-js
  * builds them, with the same message, locations, path and original error.
@@ -69,6 +54,21 @@ function asGraphQLJsError(error: GraphQLError): GraphQLError {
   return rebuilt;
 }
 
+/**
+ * Executes the operations Apollo Server has parsed and validated, compiling the hot ones with
+ * graphql-jit. graphql-js interprets an operation anew on every request (collecting fields, looking
+ * up definitions and resolvers, coercing arguments); a compiled operation is a function that does
+ * only the work this operation needs, which takes about a seventh of the gateway's CPU time off an
+ * uncached detail request (README, Performance).
+ *
+ * Apollo Server 5 lets a custom executor in only through its gateway interface, which Apollo
+ * Federation's gateway uses; here it serves our own schema, never changes it, and fetches nothing.
+ * Everything before execution stays Apollo's: parsing, the document cache, validation with the
+ * query limits, plugins, error formatting and HTTP. Results are the same as graphql-js gives (the
+ * whole test suite runs compiled, and compiled-execution.test.ts compares both); a request whose
+ * variables do not fit the operation is executed by graphql-js, so that its errors are exactly the
+ * ones Apollo Server recognises and answers with 400.
+ */
 export function compiledExecution(
   schema: GraphQLSchema,
   options: CompiledExecutionOptions,
@@ -102,6 +102,20 @@ export function compiledExecution(
     variables?: Record<string, unknown>,
   ) => execute({ schema, document, operationName, contextValue: context, variableValues: variables });
 
+  // An operation graphql-jit cannot compile runs interpreted, as it did before compiled execution.
+  const compile = (document: DocumentNode, operationName: string | null): CompiledQuery | null => {
+    try {
+      const compiled = compileQuery(schema, document, operationName ?? undefined);
+      if (isCompiledQuery(compiled)) return compiled;
+    } catch (error) {
+      console.error(
+        `operation ${operationName ?? '(anonymous)'} runs interpreted: compiling it failed:`,
+        error,
+      );
+    }
+    return null;
+  };
+
   const executor: GatewayExecutor = async (requestContext) => {
     const { document, operation, operationName, context, request } = requestContext;
     if (options.compileAfterUses === 0) {
@@ -110,8 +124,7 @@ export function compiledExecution(
     const entry = entryOf(operation);
     entry.uses++;
     if (entry.compiled === undefined && entry.uses >= options.compileAfterUses) {
-      const compiled = compileQuery(schema, document, operationName ?? undefined);
-      entry.compiled = isCompiledQuery(compiled) ? compiled : null;
+      entry.compiled = compile(document, operationName);
       if (entry.compiled) compiledCount++;
     }
     if (!entry.compiled) return interpret(document, operationName, context, request.variables);
