@@ -1,6 +1,6 @@
 // Starting the measured servers as processes of their own, and watching their memory.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 /** A free TCP port on 127.0.0.1. */
@@ -23,6 +23,8 @@ export interface ServerProcess {
   rss(): number;
   /** Highest resident set size since the process started, in bytes. */
   peakRss(): number;
+  /** CPU time (user and system) the process has used since it started, in seconds. */
+  cpuSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -35,6 +37,54 @@ function status(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   } catch {
     return 0;
   }
+}
+
+/** Linux reports the times in /proc in USER_HZ, which is 100 on every architecture it runs on. */
+const USER_HZ = 100;
+
+/** A process's CPU time in seconds from /proc: its own, and that of its children it has reaped. */
+function cpuTimes(pid: number): { own: number; reapedChildren: number } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The fields after the command name, which is in parentheses and may contain spaces.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return {
+      own: (Number(fields[11]) + Number(fields[12])) / USER_HZ,
+      reapedChildren: (Number(fields[13]) + Number(fields[14])) / USER_HZ,
+    };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU time used so far by the PostgreSQL server on this machine, in seconds: every `postgres`
+ * process, plus what the ended ones used (a backend's time goes to the postmaster when it ends, so a
+ * connection that closes during a round still counts). Null when no PostgreSQL runs here.
+ */
+export function postgresCpuSeconds(): number | null {
+  const processes: { pid: number; parent: number }[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (!stat.includes('(postgres)')) continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      processes.push({ pid: Number(entry), parent: Number(fields[1]) });
+    } catch {
+      // ended while listed
+    }
+  }
+  if (processes.length === 0) return null;
+  const pids = new Set(processes.map((p) => p.pid));
+  let total = 0;
+  for (const { pid, parent } of processes) {
+    const times = cpuTimes(pid);
+    if (!times) continue;
+    total += times.own;
+    if (!pids.has(parent)) total += times.reapedChildren; // the postmaster
+  }
+  return total;
 }
 
 /**
@@ -86,6 +136,7 @@ export async function startServerProcess(
     url,
     rss: () => status(pid, 'VmRSS'),
     peakRss: () => status(pid, 'VmHWM'),
+    cpuSeconds: () => cpuTimes(pid)?.own ?? 0,
     stop: async () => {
       if (exited !== undefined) return;
       child.kill('SIGTERM');

@@ -13,6 +13,10 @@ export interface Measurement {
   peakRssBytes: number;
   /** SQL statements per request under load (gateway only: from its /metrics). */
   sqlStatementsPerRequest?: number;
+  /** CPU time of the server process per request over all rounds, in ms. */
+  cpuMsPerRequest: number;
+  /** CPU time of the PostgreSQL server per request over all rounds, in ms (a server on this machine only). */
+  databaseCpuMsPerRequest?: number;
 }
 
 export interface ScenarioResult {
@@ -62,6 +66,10 @@ const MiB = 1024 * 1024;
 const fixed = (n: number, digits = 0) => n.toFixed(digits);
 const ms = (n: number) => (n < 10 ? n.toFixed(1) : n.toFixed(0));
 const mark = (ok: boolean) => (ok ? 'met' : 'NOT met');
+/** CPU ms per request of the server process, and of the PostgreSQL server when measured. */
+const cpu = (m: Measurement) =>
+  fixed(m.cpuMsPerRequest, 3) +
+  (m.databaseCpuMsPerRequest === undefined ? '' : ` + ${fixed(m.databaseCpuMsPerRequest, 3)} PostgreSQL`);
 const BASELINE_NAMES = { sql: '(a) same SQL, no GraphQL', static: '(b) fixed body', none: 'none' } as const;
 
 /** The report as Markdown: the machine, the load rate, and one row per scenario. */
@@ -77,8 +85,8 @@ export function markdown(report: BenchReport): string {
       `${fixed(report.load.seconds, 1)} s: **${fixed(report.load.listingsPerSecond)} listings/s** ` +
       `(target ≥ ${TARGETS.loadPerSecond}: ${mark(report.load.listingsPerSecond >= TARGETS.loadPerSecond)}).`,
     '',
-    '| scenario | gateway req/s | p50 ms | p99 ms | errors | baseline | req/s | p50 ms | p99 ms | errors | ratio (target) | gateway peak RSS | baseline peak RSS | SQL / request |',
-    '| --- | --: | --: | --: | --: | --- | --: | --: | --: | --: | --- | --: | --: | --: |',
+    '| scenario | gateway req/s | p50 ms | p99 ms | errors | baseline | req/s | p50 ms | p99 ms | errors | ratio (target) | gateway peak RSS | baseline peak RSS | SQL / request | gateway CPU ms / request | baseline CPU ms / request |',
+    '| --- | --: | --: | --: | --: | --- | --: | --: | --: | --: | --- | --: | --: | --: | --: | --: |',
   ];
   for (const r of report.results) {
     const g = r.gateway.stats;
@@ -94,7 +102,8 @@ export function markdown(report: BenchReport): string {
       `| ${r.scenario} | ${fixed(g.requestsPerSecond)} | ${ms(g.p50Ms)} | ${ms(g.p99Ms)} | ${g.errors} | ` +
         `${baseline} | ${ratio} | ${fixed(r.gateway.peakRssBytes / MiB)} MiB | ` +
         `${b ? `${fixed(b.peakRssBytes / MiB)} MiB` : '–'} | ` +
-        `${r.gateway.sqlStatementsPerRequest === undefined ? '–' : fixed(r.gateway.sqlStatementsPerRequest, 2)} |`,
+        `${r.gateway.sqlStatementsPerRequest === undefined ? '–' : fixed(r.gateway.sqlStatementsPerRequest, 2)} | ` +
+        `${cpu(r.gateway)} | ${b ? cpu(b) : '–'} |`,
     );
   }
   const peak = Math.max(...report.results.map((r) => r.gateway.peakRssBytes)) / MiB;

@@ -15,7 +15,7 @@ import { captureStatements } from './capture.ts';
 import { combine, driveLoad, type LoadStats } from './drive-load.ts';
 import { driveChains } from './drive-sequence.ts';
 import { loadCatalogue } from './load-catalogue.ts';
-import { freePort, startServerProcess, type ServerProcess } from './processes.ts';
+import { freePort, postgresCpuSeconds, startServerProcess, type ServerProcess } from './processes.ts';
 import { machine, markdown, TARGETS, writeReport, type BenchReport, type Measurement } from './report.ts';
 import { scenarios as benchScenarios, type Scenario } from './scenarios.ts';
 import { signIn, startBenchIdentityProvider, writeSigningKey } from './sign-in.ts';
@@ -62,6 +62,7 @@ async function measureScenario(
   scenario: Scenario,
   gateway: ServerProcess,
   baseline: ServerProcess | null,
+  usesLocalPostgres: boolean,
 ): Promise<{ gateway: Measurement; baseline: Measurement | null }> {
   const drive = (server: ServerProcess, seconds: number) =>
     scenario.chains
@@ -75,24 +76,44 @@ async function measureScenario(
   const before = await counters(gateway);
   const rounds = new Map<ServerProcess, LoadStats[]>(measured.map((server) => [server, []]));
   const peak = new Map<ServerProcess, number>(measured.map((server) => [server, server.rss()]));
+  // CPU seconds of the server process and of a local PostgreSQL server during the server's rounds.
+  const cpu = new Map(measured.map((server) => [server, { own: 0, database: 0 as number | null }]));
   for (let round = 0; round < options.rounds; round++) {
     const order = round % 2 === 0 ? measured : [...measured].reverse();
     for (const server of order) {
       const sampler = setInterval(() => peak.set(server, Math.max(peak.get(server)!, server.rss())), 100);
+      const ownBefore = server.cpuSeconds();
+      const databaseBefore = postgresCpuSeconds();
       try {
         rounds.get(server)!.push(await drive(server, options.roundSeconds));
       } finally {
         clearInterval(sampler);
       }
+      const used = cpu.get(server)!;
+      used.own += server.cpuSeconds() - ownBefore;
+      const databaseAfter = postgresCpuSeconds();
+      used.database =
+        used.database === null || databaseBefore === null || databaseAfter === null
+          ? null
+          : used.database + (databaseAfter - databaseBefore);
     }
   }
   await pause(500);
   const after = await counters(gateway);
-  const result = (server: ServerProcess): Measurement => ({
-    stats: combine(rounds.get(server)!),
-    rounds: rounds.get(server)!,
-    peakRssBytes: peak.get(server)!,
-  });
+  const result = (server: ServerProcess): Measurement => {
+    const stats = combine(rounds.get(server)!);
+    const perRequest = (seconds: number) => (1000 * seconds) / Math.max(1, stats.requests);
+    const used = cpu.get(server)!;
+    return {
+      stats,
+      rounds: rounds.get(server)!,
+      peakRssBytes: peak.get(server)!,
+      cpuMsPerRequest: perRequest(used.own),
+      // Only for a PostgreSQL server on this machine: PGlite runs inside the measured process.
+      ...(usesLocalPostgres &&
+        used.database !== null && { databaseCpuMsPerRequest: perRequest(used.database) }),
+    };
+  };
   const results = { gateway: result(gateway), baseline: baseline ? result(baseline) : null };
   // Per request the gateway answered, response-cache hits included (they send no statement).
   results.gateway.sqlStatementsPerRequest =
@@ -104,7 +125,11 @@ async function measureScenario(
     if (!m) continue;
     log(
       `  ${scenario.name}, ${name}: ${m.stats.requestsPerSecond.toFixed(0)} req/s, p50 ${m.stats.p50Ms} ms, ` +
-        `p99 ${m.stats.p99Ms} ms, ${m.stats.errors} errors, peak RSS ${(m.peakRssBytes / 2 ** 20).toFixed(0)} MiB`,
+        `p99 ${m.stats.p99Ms} ms, ${m.stats.errors} errors, peak RSS ${(m.peakRssBytes / 2 ** 20).toFixed(0)} MiB, ` +
+        `CPU ${m.cpuMsPerRequest.toFixed(3)} ms/request` +
+        (m.databaseCpuMsPerRequest === undefined
+          ? ''
+          : ` (PostgreSQL ${m.databaseCpuMsPerRequest.toFixed(3)} ms/request)`),
     );
   }
   return results;
@@ -118,6 +143,10 @@ async function main(): Promise<void> {
   if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}\n${build.stderr}`);
 
   const database = await createBenchDatabase(process.env.DATABASE_URL);
+  // The PostgreSQL server's CPU time is read from /proc when it runs on this machine.
+  const usesLocalPostgres =
+    database.kind === 'postgres' &&
+    ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(process.env.DATABASE_URL!).hostname);
   log(`database: ${database.description}`);
   const scratch = join(tmpdir(), `vc-bench-${process.pid}`);
   const scratchFiles: string[] = [];
@@ -238,7 +267,12 @@ async function main(): Promise<void> {
     for (const scenario of scenarioList) {
       log(`measuring ${scenario.name} …`);
       const baseline = { sql: baselineA, static: baselineB, none: null }[scenario.baseline];
-      const measured = await measureScenario(scenario, scenario.responseCache ? cached : uncached, baseline);
+      const measured = await measureScenario(
+        scenario,
+        scenario.responseCache ? cached : uncached,
+        baseline,
+        usesLocalPostgres,
+      );
       results.push({
         scenario: scenario.name,
         description: scenario.description,
