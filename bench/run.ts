@@ -292,6 +292,7 @@ async function main(): Promise<void> {
       database.kind === 'pglite'
         ? '- Embedded PostgreSQL lives inside the process that uses it: each server opens its own copy of the loaded data directory, and baseline (a) runs the recorded statements through PGlite in its own single process, as the gateway does. The RSS of such a process includes its database: the WebAssembly memory of PGlite (about 140 MiB with the default 32 MiB of shared_buffers), which never shrinks once grown, and its compiled code.'
         : "- Baseline (a) uses a `pg` pool of 10 connections, the gateway's default pool size.",
+      `- CPU ms / request: the CPU time (user and system, from /proc) the server process used during its rounds, divided by the requests it answered${usesLocalPostgres ? '; after the +, that of the PostgreSQL server on this machine (every postgres process, ended backends included) during the same rounds' : ''}. On a shared machine it explains a ratio better than throughput alone.`,
     ];
     const report: BenchReport = {
       startedAt,
