@@ -42,8 +42,13 @@ function status(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 /** Linux reports the times in /proc in USER_HZ, which is 100 on every architecture it runs on. */
 const USER_HZ = 100;
 
-/** A process's CPU time in seconds from /proc: its own, and that of its children it has reaped. */
-function cpuTimes(pid: number): { own: number; reapedChildren: number } | null {
+/**
+ * A process's CPU time in seconds from /proc/<pid>/stat: its own, and that of the children it has
+ * reaped; with its parent's pid and whether it is a PostgreSQL process. Null once it has ended.
+ */
+function processTimes(
+  pid: number,
+): { own: number; reapedChildren: number; parent: number; postgres: boolean } | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The fields after the command name, which is in parentheses and may contain spaces.
@@ -51,6 +56,8 @@ function cpuTimes(pid: number): { own: number; reapedChildren: number } | null {
     return {
       own: (Number(fields[11]) + Number(fields[12])) / USER_HZ,
       reapedChildren: (Number(fields[13]) + Number(fields[14])) / USER_HZ,
+      parent: Number(fields[1]),
+      postgres: stat.includes('(postgres)'),
     };
   } catch {
     return null;
@@ -63,26 +70,17 @@ function cpuTimes(pid: number): { own: number; reapedChildren: number } | null {
  * connection that closes during a round still counts). Null when no PostgreSQL runs here.
  */
 export function postgresCpuSeconds(): number | null {
-  const processes: { pid: number; parent: number }[] = [];
+  const processes = new Map<number, NonNullable<ReturnType<typeof processTimes>>>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (!stat.includes('(postgres)')) continue;
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      processes.push({ pid: Number(entry), parent: Number(fields[1]) });
-    } catch {
-      // ended while listed
-    }
+    const times = processTimes(Number(entry));
+    if (times?.postgres) processes.set(Number(entry), times);
   }
-  if (processes.length === 0) return null;
-  const pids = new Set(processes.map((p) => p.pid));
+  if (processes.size === 0) return null;
   let total = 0;
-  for (const { pid, parent } of processes) {
-    const times = cpuTimes(pid);
-    if (!times) continue;
+  for (const times of processes.values()) {
     total += times.own;
-    if (!pids.has(parent)) total += times.reapedChildren; // the postmaster
+    if (!processes.has(times.parent)) total += times.reapedChildren; // the postmaster
   }
   return total;
 }
@@ -136,7 +134,7 @@ export async function startServerProcess(
     url,
     rss: () => status(pid, 'VmRSS'),
     peakRss: () => status(pid, 'VmHWM'),
-    cpuSeconds: () => cpuTimes(pid)?.own ?? 0,
+    cpuSeconds: () => processTimes(pid)?.own ?? 0,
     stop: async () => {
       if (exited !== undefined) return;
       child.kill('SIGTERM');

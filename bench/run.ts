@@ -76,14 +76,16 @@ async function measureScenario(
   const before = await counters(gateway);
   const rounds = new Map<ServerProcess, LoadStats[]>(measured.map((server) => [server, []]));
   const peak = new Map<ServerProcess, number>(measured.map((server) => [server, server.rss()]));
-  // CPU seconds of the server process and of a local PostgreSQL server during the server's rounds.
+  // CPU seconds of the server process and of a local PostgreSQL server during the server's rounds;
+  // PGlite runs inside the measured process, and a server elsewhere cannot be read from /proc.
+  const databaseCpuSeconds = usesLocalPostgres ? postgresCpuSeconds : () => null;
   const cpu = new Map(measured.map((server) => [server, { own: 0, database: 0 as number | null }]));
   for (let round = 0; round < options.rounds; round++) {
     const order = round % 2 === 0 ? measured : [...measured].reverse();
     for (const server of order) {
       const sampler = setInterval(() => peak.set(server, Math.max(peak.get(server)!, server.rss())), 100);
       const ownBefore = server.cpuSeconds();
-      const databaseBefore = postgresCpuSeconds();
+      const databaseBefore = databaseCpuSeconds();
       try {
         rounds.get(server)!.push(await drive(server, options.roundSeconds));
       } finally {
@@ -91,7 +93,7 @@ async function measureScenario(
       }
       const used = cpu.get(server)!;
       used.own += server.cpuSeconds() - ownBefore;
-      const databaseAfter = postgresCpuSeconds();
+      const databaseAfter = databaseCpuSeconds();
       used.database =
         used.database === null || databaseBefore === null || databaseAfter === null
           ? null
@@ -109,9 +111,7 @@ async function measureScenario(
       rounds: rounds.get(server)!,
       peakRssBytes: peak.get(server)!,
       cpuMsPerRequest: perRequest(used.own),
-      // Only for a PostgreSQL server on this machine: PGlite runs inside the measured process.
-      ...(usesLocalPostgres &&
-        used.database !== null && { databaseCpuMsPerRequest: perRequest(used.database) }),
+      ...(used.database !== null && { databaseCpuMsPerRequest: perRequest(used.database) }),
     };
   };
   const results = { gateway: result(gateway), baseline: baseline ? result(baseline) : null };

@@ -77,7 +77,6 @@ export function compiledExecution(
   // operation's node in it is the key: one document may hold several operations, chosen by
   // operationName. A Map keeps insertion order: re-inserting on use makes it an LRU.
   const operations = new Map<OperationDefinitionNode, OperationEntry>();
-  let compiledCount = 0;
 
   const entryOf = (operation: OperationDefinitionNode): OperationEntry => {
     let entry = operations.get(operation);
@@ -86,9 +85,7 @@ export function compiledExecution(
     } else {
       entry = { uses: 0 };
       if (operations.size >= options.maxOperations) {
-        const [oldest, dropped] = operations.entries().next().value!;
-        operations.delete(oldest);
-        if (dropped.compiled) compiledCount--;
+        operations.delete(operations.keys().next().value!);
       }
     }
     operations.set(operation, entry);
@@ -125,7 +122,6 @@ export function compiledExecution(
     entry.uses++;
     if (entry.compiled === undefined && entry.uses >= options.compileAfterUses) {
       entry.compiled = compile(document, operationName);
-      if (entry.compiled) compiledCount++;
     }
     if (!entry.compiled) return interpret(document, operationName, context, request.variables);
     const result: ExecutionResult = await entry.compiled.query(undefined, context, request.variables ?? {});
@@ -143,10 +139,13 @@ export function compiledExecution(
       return () => {};
     },
     load: async () => ({ executor }),
-    stop: async () => {
-      operations.clear();
-      compiledCount = 0;
-    },
+    stop: async () => operations.clear(),
   };
-  return { gateway, compiledOperations: () => compiledCount };
+  // Counted when asked (a metrics scrape): at most maxOperations entries.
+  const compiledOperations = () => {
+    let count = 0;
+    for (const entry of operations.values()) if (entry.compiled) count++;
+    return count;
+  };
+  return { gateway, compiledOperations };
 }
