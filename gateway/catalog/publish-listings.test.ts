@@ -313,16 +313,109 @@ describe('publishListings', () => {
     const again = await publishListings(database.db, listings);
     expect(again.every((r) => r.outcome === 'UNCHANGED')).toBe(true);
   });
+
+  it('lets providers publish at the same time when their listings bring the same new words', async () => {
+    // The same 3,000 words, new to the vocabulary, in an order of each provider's own: inserted in
+    // those orders, the vocabulary's new rows made PostgreSQL abort most of these publishes
+    // ("deadlock detected").
+    const words = Array.from({ length: 3000 }, (_, i) => `neuwort${i.toString(36)}q`);
+    const providers = Array.from({ length: 6 }, (_, k) => `gleichzeit-${k + 1}`);
+    for (const id of providers) await registerOrganisation(database.db, id);
+    // Every publish inserts its words at the same moment (PostgreSQL; see startingTogether).
+    const results = await startingTogether('search_term', () =>
+      providers.map((providerId, k) => {
+        const order = shuffled(words, k + 1);
+        return publishListings(
+          database.db,
+          Array.from({ length: 300 }, (_, i) => {
+            const own = order.slice(10 * i, 10 * i + 10);
+            const listing = {
+              id: `dienst-${i}`,
+              title: own.slice(0, 4).join(' '),
+              summary: own.slice(4).join(' '),
+            };
+            return push(providerId, makeListing(listing));
+          }),
+        );
+      }),
+    );
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    for (const id of providers) expect(await counts(id)).toEqual({ services: 300, revisions: 300 });
+    const { rows } = await sql<{ n: number }>`
+      select count(*)::int as n from search_term where term like 'neuwort%q'`.execute(database.db);
+    expect(rows[0]!.n).toBe(words.length);
+  });
+
+  it('lets a provider publish overlapping batches at the same time, in any order of their listings', async () => {
+    // A client that retries a slow batch while the first attempt still runs: the new rows of both
+    // are inserted in the order of their ids, so one waits for the other instead of a deadlock.
+    await registerOrganisation(database.db, 'wiederholwerk');
+    const batch = (order: number[]) =>
+      order.map((i) => push('wiederholwerk', makeListing({ id: `dienst-${i}` })));
+    const ids = Array.from({ length: 400 }, (_, i) => i);
+    const results = await startingTogether('service', () => [
+      publishListings(database.db, batch(ids)),
+      publishListings(database.db, batch([...ids].reverse())),
+      publishListings(database.db, batch(ids.filter((i) => i % 3 === 1))),
+    ]);
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    // Each listing was created by exactly one of them and left unchanged by the others.
+    const outcomes = results.flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
+    for (const i of ids) {
+      const of = outcomes.filter((o) => o.service.id === `wiederholwerk/dienst-${i}`).map((o) => o.outcome);
+      expect(of.filter((o) => o === 'CREATED')).toHaveLength(1);
+      expect(of.every((o) => o === 'CREATED' || o === 'UNCHANGED')).toBe(true);
+    }
+    expect(await counts('wiederholwerk')).toEqual({ services: 400, revisions: 400 });
+  });
 });
 
-/** Waits until another session of this database waits for a lock (PostgreSQL). */
-async function lockWaiter(): Promise<void> {
-  for (let i = 0; i < 500; i++) {
+/** The items in an order fixed by `seed` (a linear congruential generator drives the shuffle). */
+function shuffled<T>(items: readonly T[], seed: number): T[] {
+  const result = [...items];
+  let state = seed;
+  for (let i = result.length - 1; i > 0; i--) {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    const j = state % (i + 1);
+    [result[i], result[j]] = [result[j]!, result[i]!];
+  }
+  return result;
+}
+
+/**
+ * Starts the writers and settles them. On PostgreSQL, `table` is locked against writes until every
+ * writer waits for it, so that their writes to it overlap as much as they can; PGlite runs one
+ * transaction at a time, so there they simply run.
+ */
+async function startingTogether<T>(
+  table: 'search_term' | 'service',
+  writers: () => Promise<T>[],
+): Promise<PromiseSettledResult<T>[]> {
+  if (TEST_DIALECT !== 'postgres') return Promise.allSettled(writers());
+  let release!: () => void;
+  let held!: () => void;
+  const locked = new Promise<void>((resolve) => (held = resolve));
+  const holding = database.db.transaction().execute(async (trx) => {
+    await sql`lock table ${sql.table(table)} in share mode`.execute(trx);
+    held();
+    await new Promise<void>((resolve) => (release = resolve));
+  });
+  await locked;
+  const started = writers();
+  await lockWaiter(started.length);
+  release();
+  await holding;
+  return Promise.allSettled(started);
+}
+
+/** Waits until `count` other sessions of this database wait for a lock (PostgreSQL). */
+async function lockWaiter(count = 1): Promise<void> {
+  for (let i = 0; i < 1000; i++) {
     const { rows } = await sql<{ n: number }>`
       select count(*)::int as n from pg_stat_activity
       where datname = current_database() and wait_event_type = 'Lock'`.execute(database.db);
-    if (rows[0]!.n > 0) return;
+    if (rows[0]!.n >= count) return;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
-  throw new Error('no session waited for a lock within 5 s');
+  throw new Error(`fewer than ${count} sessions waited for a lock within 10 s`);
 }

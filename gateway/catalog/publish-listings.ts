@@ -29,7 +29,8 @@ interface Prepared {
  * one with `publishListing`, in input order: a new id is created with revision 1; changed content
  * becomes a new revision; a withdrawn listing is reactivated; identical active content writes
  * nothing (no row, no timestamp, no hook); a listing of the other source (push vs harvest) is a
- * CONFLICT that rolls the whole batch back; the search vocabulary is extended; the write hooks run
+ * CONFLICT that rolls the whole batch back; the search vocabulary is extended, once per batch and
+ * in sorted order, so that concurrent publishes cannot deadlock on new words; the write hooks run
  * inside the transaction for every write, once, after the batch's last write (so the audit chain's
  * lock comes after every row lock of the batch, also when an id repeats or the batch spans several
  * statements). Costs a handful of statements per 1,000 listings instead of four per listing. Every
@@ -43,12 +44,17 @@ export async function publishListings(
   if (inputs.length === 0) return [];
   return db.transaction().execute(async (trx) => {
     const results: PublishResult[] = [];
+    const prepared = inputs.map(prepare);
     // The same id twice must behave as two publishes in a row: the second sees the first's result.
-    for (const round of rounds(inputs.map(prepare))) {
+    for (const round of rounds(prepared)) {
       for (let i = 0; i < round.length; i += ROWS_PER_STATEMENT) {
         results.push(...(await publishRound(trx, round.slice(i, i + ROWS_PER_STATEMENT))));
       }
     }
+    await extendVocabulary(
+      trx,
+      prepared.filter((_, i) => results[i]!.outcome !== 'UNCHANGED'),
+    );
     // Rounds keep the input order: results[i] is inputs[i]'s.
     const events = results.flatMap((result, i): CatalogWriteEvent[] =>
       result.outcome === 'UNCHANGED'
@@ -98,12 +104,15 @@ function rounds(prepared: Prepared[]): Prepared[][] {
 }
 
 async function publishRound(trx: Transaction<Database>, round: Prepared[]): Promise<PublishResult[]> {
-  // New ids are inserted together with their first revision in one statement.
+  // New ids are inserted together with their first revision in one statement, in the order of their
+  // ids: two publishes of the same provider that insert overlapping new ids take their row locks in
+  // the same order (see extendVocabulary), as the lock of existing rows below does.
+  const byIdOrder = [...round].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const { rows: inserted } = await sql<Stamps>`
     with inserted as (
       insert into service (${sql.join(INSERT_COLUMNS.map((c) => sql.ref(c)))})
       select ${sql.join(INSERT_COLUMNS.map(valueOf))}
-      from ${rowsOf(round.map(insertRow), INSERT_COLUMNS)}
+      from ${rowsOf(byIdOrder.map(insertRow), INSERT_COLUMNS)}
       on conflict (id) do nothing
       returning *
     ), revision as (
@@ -153,17 +162,25 @@ async function publishRound(trx: Transaction<Database>, round: Prepared[]): Prom
     }
   }
 
-  const results = round.map((p) => outcomes.get(p.id)!);
-  const written = round.filter((_, i) => results[i]!.outcome !== 'UNCHANGED');
+  return round.map((p) => outcomes.get(p.id)!);
+}
+
+/**
+ * Adds the words of the written listings to the search vocabulary, once per transaction and in one
+ * order for every writer. A new word's row stays locked until the transaction ends, so two
+ * publishes that inserted shared new words in different orders (or in several statements each)
+ * could each wait for the other: PostgreSQL ends such a deadlock by failing one of them. Sorted, a
+ * publish waits at most for one that is ahead of it.
+ */
+async function extendVocabulary(trx: Transaction<Database>, written: Prepared[]): Promise<void> {
   const terms = vocabulary(
     ...written.flatMap((p) => [p.input.listing.title, p.input.listing.summary, p.columns.keywords_text]),
+  ).sort();
+  if (terms.length === 0) return;
+  // unnest yields the array's order, and the insert takes its rows in that order.
+  await sql`insert into search_term (term) select unnest(${terms}::text[]) on conflict do nothing`.execute(
+    trx,
   );
-  if (terms.length > 0) {
-    await sql`insert into search_term (term) select unnest(${terms}::text[]) on conflict do nothing`.execute(
-      trx,
-    );
-  }
-  return results;
 }
 
 /** What the database sets itself when a listing is written. */
