@@ -8,7 +8,7 @@ import { createDatabase } from '../gateway/database/create-database.ts';
 import type { Database } from '../gateway/database/database.ts';
 import { migrateToLatest } from '../gateway/database/migrate.ts';
 import { createTestDatabase, TEST_DIALECT, type TestDatabase } from '../test/helpers/test-database.ts';
-import { appendAuditEvent, auditEventHash, GENESIS_HASH } from './audit-chain.ts';
+import { appendAuditEvent, appendAuditEvents, auditEventHash, GENESIS_HASH } from './audit-chain.ts';
 import { verifyAuditChain } from './verify-audit-chain.ts';
 
 let database: TestDatabase;
@@ -66,6 +66,39 @@ describe('the audit chain', () => {
     // A page size that splits the chain (and crosses from 9 to 10, where text order would differ).
     const report = await verifyAuditChain(db, { pageSize: 4 });
     expect(report).toEqual({ ok: true, events: 12, head: { sequence: 12, hash: rows[11]!.hash } });
+  });
+
+  it('appends many events at once exactly as one after the other, in their order', async () => {
+    await append(2);
+    const inputs = Array.from({ length: 5 }, (_, i) => ({
+      actor: i % 2 ? ACTOR : { subject: 'system', organisation: null },
+      action: 'service.published',
+      subject: `service:probe/dienst-${i}`,
+      payload: { outcome: 'CREATED', revision: 1, endpoint: null, nested: { list: [i, 2.5, 'Prüfung'] } },
+    }));
+    const appended = await db.transaction().execute((trx) => appendAuditEvents(trx, inputs));
+    expect(appended.map((e) => [e.sequence, e.subject])).toEqual(
+      inputs.map((input, i) => [3 + i, input.subject]),
+    );
+    const { rows } = await sql<{ sequence: string; subject: string; previous_hash: string; hash: string }>`
+      select sequence::text as sequence, subject, previous_hash, hash from audit_event order by sequence`.execute(
+      db,
+    );
+    expect(rows.map((r) => [Number(r.sequence), r.subject, r.hash])).toEqual([
+      ...rows.slice(0, 2).map((r) => [Number(r.sequence), r.subject, r.hash]),
+      ...appended.map((e) => [e.sequence, e.subject, e.hash]),
+    ]);
+    for (let i = 1; i < rows.length; i++) expect(rows[i]!.previous_hash).toBe(rows[i - 1]!.hash);
+    // Each stored event gives its hash again (verifyAuditChain recomputes them from the rows).
+    expect(await verifyAuditChain(db)).toEqual({
+      ok: true,
+      events: 7,
+      head: { sequence: 7, hash: appended[4]!.hash },
+    });
+    // The next single append continues the chain; an empty batch writes nothing.
+    await db.transaction().execute((trx) => appendAuditEvents(trx, []));
+    await append(1, 8);
+    expect(await verifyAuditChain(db)).toMatchObject({ ok: true, events: 8, head: { sequence: 8 } });
   });
 
   it('hashes the canonical JSON of every field, the previous hash included', () => {

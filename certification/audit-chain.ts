@@ -54,32 +54,68 @@ export async function appendAuditEvent(
   trx: Transaction<Database>,
   input: AuditEventInput,
 ): Promise<AuditEvent> {
+  const [event] = await appendAuditEvents(trx, [input]);
+  return event!;
+}
+
+/**
+ * Appends events to the audit chain in the given order, as `appendAuditEvent` one after the other
+ * would, in two statements however many they are: the head is locked once, the links are hashed
+ * here, and the events and the new head are written together. A batch publish of 1,000 listings
+ * took 2,000 statements, one after the other, while it held the chain's lock.
+ */
+export async function appendAuditEvents(
+  trx: Transaction<Database>,
+  inputs: readonly AuditEventInput[],
+): Promise<AuditEvent[]> {
+  if (inputs.length === 0) return [];
   const { rows } = await sql<{ sequence: string; hash: string }>`
     select sequence::text as sequence, hash from audit_chain_head where singleton for update`.execute(trx);
   const head = rows[0];
   if (!head) throw new Error('audit_chain_head has no row; the audit-chain migration did not run');
-  // The payload is stored as jsonb and read back for verification: hash exactly what jsonb gives back.
-  const payload = JSON.parse(JSON.stringify(input.payload)) as Record<string, unknown>;
-  const actor: AuditActor = { subject: input.actor.subject, organisation: input.actor.organisation };
-  const unhashed = {
-    sequence: Number(head.sequence) + 1,
-    occurredAt: new Date(),
-    actor,
-    action: input.action,
-    subject: input.subject,
-    payload,
-    previousHash: head.hash,
-  };
-  const event: AuditEvent = { ...unhashed, hash: auditEventHash(unhashed) };
-  // One statement for the event and the new head: the head can only ever name a stored event.
+  let sequence = Number(head.sequence);
+  let previousHash = head.hash;
+  const occurredAt = new Date();
+  const events = inputs.map((input): AuditEvent => {
+    // The payload is stored as jsonb and read back for verification: hash exactly what jsonb gives back.
+    const payload = JSON.parse(JSON.stringify(input.payload)) as Record<string, unknown>;
+    const actor: AuditActor = { subject: input.actor.subject, organisation: input.actor.organisation };
+    const unhashed = {
+      sequence: ++sequence,
+      occurredAt,
+      actor,
+      action: input.action,
+      subject: input.subject,
+      payload,
+      previousHash,
+    };
+    const event: AuditEvent = { ...unhashed, hash: auditEventHash(unhashed) };
+    previousHash = event.hash;
+    return event;
+  });
+  const stored = events.map((event) => ({
+    sequence: event.sequence,
+    occurred_at: event.occurredAt.toISOString(),
+    actor: event.actor,
+    action: event.action,
+    subject: event.subject,
+    payload: event.payload,
+    previous_hash: event.previousHash,
+    hash: event.hash,
+  }));
+  const last = events.at(-1)!;
+  // One statement for the events and the new head: the head can only ever name a stored event.
   await sql`
     with appended as (
       insert into audit_event (sequence, occurred_at, actor, action, subject, payload, previous_hash, hash)
-      values (${event.sequence}, ${event.occurredAt}, ${JSON.stringify(actor)}::jsonb, ${event.action},
-        ${event.subject}, ${JSON.stringify(payload)}::jsonb, ${event.previousHash}, ${event.hash})
+      select v.sequence, v.occurred_at, v.actor, v.action, v.subject, v.payload, v.previous_hash, v.hash
+      from jsonb_to_recordset(${JSON.stringify(stored)}::jsonb) as v (
+        sequence bigint, occurred_at timestamptz, actor jsonb, action text, subject text, payload jsonb,
+        previous_hash text, hash text)
+      order by v.sequence
       returning sequence, hash
     )
     update audit_chain_head h set sequence = appended.sequence, hash = appended.hash
-    from appended where h.singleton`.execute(trx);
-  return event;
+    from appended where h.singleton and appended.sequence = ${last.sequence}`.execute(trx);
+  return events;
 }

@@ -3,7 +3,7 @@ import type { CatalogWriteEvent } from '../gateway/catalog/publish-listing.ts';
 import type { Database } from '../gateway/database/database.ts';
 import type { GatewayModule } from '../gateway/gateway-module.ts';
 import { sendJson } from '../gateway/http/respond.ts';
-import { appendAuditEvent, SYSTEM_ACTOR } from './audit-chain.ts';
+import { appendAuditEvents, SYSTEM_ACTOR, type AuditEventInput } from './audit-chain.ts';
 import type { AuditActor } from './schema.ts';
 import {
   loadCertificateSigner,
@@ -28,10 +28,10 @@ function catalogWriteActor(event: CatalogWriteEvent): AuditActor {
   return SYSTEM_ACTOR;
 }
 
-/** Appends `service.published` / `service.withdrawn` to the audit chain, inside the write's transaction. */
-export async function auditCatalogWrite(trx: Transaction<Database>, event: CatalogWriteEvent): Promise<void> {
+/** The audit event of a catalogue write: `service.published` or `service.withdrawn`. */
+function auditEventOf(event: CatalogWriteEvent): AuditEventInput {
   const { service } = event;
-  await appendAuditEvent(trx, {
+  return {
     actor: catalogWriteActor(event),
     action: event.action,
     subject: `service:${service.id}`,
@@ -46,15 +46,15 @@ export async function auditCatalogWrite(trx: Transaction<Database>, event: Catal
             endpoint: service.source_endpoint,
           }
         : { reason: service.withdrawn_reason, revision: service.revision, contentHash: service.content_hash },
-  });
+  };
 }
 
-/** Audits a transaction's catalogue writes, in order: its write hook. */
+/** Audits a transaction's catalogue writes, in order, inside that transaction: its write hook. */
 export async function auditCatalogWrites(
   trx: Transaction<Database>,
   events: readonly CatalogWriteEvent[],
 ): Promise<void> {
-  for (const event of events) await auditCatalogWrite(trx, event);
+  await appendAuditEvents(trx, events.map(auditEventOf));
 }
 
 /**
