@@ -81,7 +81,8 @@ export function markdown(report: BenchReport): string {
       `${report.options.rounds} alternating rounds of ${report.options.roundSeconds} s each, after ` +
       `${report.options.warmupSeconds} s of warm-up.`,
     '',
-    `Loading: ${report.load.listings.toLocaleString('en')} listings of ${report.load.providers} providers in ` +
+    `Loading: ${report.load.listings.toLocaleString('en')} listings of ${report.load.providers} providers, ` +
+      `${report.load.concurrency} publishing at a time with the gateway's write hooks, in ` +
       `${fixed(report.load.seconds, 1)} s: **${fixed(report.load.listingsPerSecond)} listings/s** ` +
       `(target ≥ ${TARGETS.loadPerSecond}: ${mark(report.load.listingsPerSecond >= TARGETS.loadPerSecond)}).`,
     '',

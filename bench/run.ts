@@ -6,9 +6,11 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { syncReferenceData } from '../gateway/catalog/sync-reference-data.ts';
+import { configFromEnv } from '../gateway/config.ts';
 import { createDatabase } from '../gateway/database/create-database.ts';
 import { migrateToLatest } from '../gateway/database/migrate.ts';
 import { createSchema } from '../gateway/graphql/schema.ts';
+import { createWriteModules } from '../gateway/write-modules.ts';
 import type { IdentityProvider } from '../services/identity-provider/identity-provider.ts';
 import { createBenchDatabase } from './bench-database.ts';
 import { captureStatements } from './capture.ts';
@@ -37,6 +39,7 @@ const options = {
   rounds: Math.max(1, setting('BENCH_ROUNDS', 3)),
   roundSeconds: Math.max(1, setting('BENCH_ROUND_SECONDS', 10)),
   warmupSeconds: setting('BENCH_WARMUP_SECONDS', 5),
+  loadConcurrency: Math.max(1, setting('BENCH_LOAD_CONCURRENCY', 4)),
 };
 const log = (message: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -165,9 +168,20 @@ async function main(): Promise<void> {
     try {
       await migrateToLatest(handle.db);
       await syncReferenceData(handle.db);
-      log(`loading ${options.listings} listings of ${options.providers} providers …`);
-      loadResult = await loadCatalogue(handle.db, options.listings, options.providers, (done) => {
-        if (done % 10_000 === 0) log(`  ${done} listings`);
+      log(
+        `loading ${options.listings} listings of ${options.providers} providers, ${options.loadConcurrency} at a time …`,
+      );
+      // The gateway's own write hooks, with the measured gateways' certificate key (see capture.ts).
+      const { hooks } = await createWriteModules(
+        handle.db,
+        configFromEnv({ CERTIFICATE_SIGNING_KEY_FILE: signingKeyFile, DEMO_DATA: 'false' }),
+      );
+      loadResult = await loadCatalogue(handle.db, options.listings, options.providers, {
+        hooks,
+        concurrency: options.loadConcurrency,
+        progress: (done) => {
+          if (done % 10_000 === 0) log(`  ${done} listings`);
+        },
       });
       log(
         `loaded in ${loadResult.seconds.toFixed(1)} s: ${loadResult.listingsPerSecond.toFixed(0)} listings/s`,

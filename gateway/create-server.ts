@@ -16,15 +16,14 @@ import {
   type OutboundFetch,
 } from './auth/oidc-authenticator.ts';
 import { oidcOutboundFetch } from './auth/oidc-outbound-fetch.ts';
-import { createCertification } from '../certification/certification-module.ts';
-import { createSubscriptionsModule, type SubscriptionsModule } from './subscriptions/subscriptions-module.ts';
+import type { SubscriptionsModule } from './subscriptions/subscriptions-module.ts';
 import { syncReferenceData } from './catalog/sync-reference-data.ts';
 import type { GatewayConfig } from './config.ts';
 import { createDatabase } from './database/create-database.ts';
 import type { DatabaseHandle } from './database/database.ts';
 import { migrateToLatest, pendingMigrations } from './database/migrate.ts';
 import { formatError, UserError } from './errors.ts';
-import { composeCatalogWriteHooks, type GatewayModule, type RouteHandler } from './gateway-module.ts';
+import type { RouteHandler } from './gateway-module.ts';
 import { createHarvester, type Harvester } from './harvest/harvester.ts';
 import { harvestModule } from './harvest/harvest-module.ts';
 import type { GatewayContext } from './graphql/context.ts';
@@ -46,6 +45,7 @@ import { sqlStatementCountPlugin } from './graphql/sql-statement-count-plugin.ts
 import { graphqlHandler } from './http/graphql-handler.ts';
 import { createMetrics } from './http/metrics.ts';
 import { sendJson } from './http/respond.ts';
+import { createWriteModules } from './write-modules.ts';
 
 export interface CreateServerOptions {
   /** An open database to use instead of opening `config.database`; the caller keeps ownership. */
@@ -90,11 +90,9 @@ export async function createServer(
   const { db } = database;
   await migrateToLatest(db);
   await syncReferenceData(db);
-  // The criteria catalogue in sync and the signing key loaded (production refuses to start without one).
-  const certification = await createCertification(db, {
-    signingKey: config.certificateSigningKey,
-    issuer: config.certificateIssuer,
-  });
+  // Each component contributes routes, write hooks and background work through a GatewayModule;
+  // certification and subscriptions take part in every catalogue write.
+  const { certification, subscriptions, modules, hooks } = await createWriteModules(db, config);
 
   const authenticator =
     options.authenticator ??
@@ -107,16 +105,6 @@ export async function createServer(
           : null,
       devPrincipalHeader: config.devPrincipalHeader,
     });
-  // Each component contributes routes, write hooks and background work through a GatewayModule.
-  const subscriptions = createSubscriptionsModule({
-    db,
-    config: config.subscriptions,
-    signer: certification.signer,
-  });
-  // Subscriptions before certification: write hooks run in this order, and the audit chain's append
-  // (certification's hook) must be a transaction's last write, taken after its other locks.
-  const modules: GatewayModule[] = [subscriptions, certification.module];
-  const hooks = composeCatalogWriteHooks(modules);
   // Harvested listings are written through the same composed hooks as pushed ones (audit, caches).
   const harvester = createHarvester({ db, hooks, config: config.harvest });
   modules.push(harvestModule(harvester, db));
