@@ -17,7 +17,7 @@ import {
   REVOKE,
 } from '../helpers/certification.ts';
 import { makeListing, registerOrganisation } from '../helpers/listings.ts';
-import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+import { changesHeard, startTestServer, type TestServer } from '../helpers/test-server.ts';
 
 let t: TestServer;
 let signer: CertificateSigner;
@@ -257,6 +257,8 @@ describe('status transitions', () => {
       await recordCheck(t, id, criterion, 'PASSED', criterion === 'dsgvo-avv' ? { validUntil } : {});
     }
     const certificate = await issue(t, id, 'dvs-basis');
+    // The certificate's own change notice may arrive after the first read and drop its answer: wait for it.
+    await changesHeard(t);
     // The same request twice: the response cache answers the second one, but only until the expiry.
     const read = async () => {
       const response = await fetch(`${t.url}/graphql`, {
