@@ -5,7 +5,7 @@ import {
   SUBSCRIPTION_FIELDS,
   subscriptionTestConfig,
 } from '../../test/helpers/subscription-fixtures.ts';
-import { startTestServer, type TestServer } from '../../test/helpers/test-server.ts';
+import { changesHeard, startTestServer, type TestServer } from '../../test/helpers/test-server.ts';
 import { takeStep } from './take-step.ts';
 
 let t: TestServer;
@@ -429,6 +429,7 @@ describe('subscriberCount', () => {
         cache: response.headers.get('x-response-cache'),
       };
     };
+    await changesHeard(t); // the earlier tests' change notices are heard before the first answer is read
     const before = await read();
     expect((await read()).cache).toBe('hit');
     // The provider's acceptance written by the domain function, not a GraphQL mutation: only the
