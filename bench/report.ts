@@ -96,8 +96,9 @@ export function markdown(report: BenchReport): string {
       ? `${BASELINE_NAMES[r.baseline]} | ${fixed(b.stats.requestsPerSecond)} | ${ms(b.stats.p50Ms)} | ${ms(b.stats.p99Ms)} | ${b.stats.errors}`
       : `${BASELINE_NAMES[r.baseline]} | – | – | – | –`;
     const ratio =
-      r.ratio !== null && r.targetRatio !== null
-        ? `**${fixed(r.ratio, 2)}** (≥ ${r.targetRatio}: ${mark(r.ratio >= r.targetRatio)})`
+      b && r.ratio !== null && r.targetRatio !== null
+        ? `**${fixed(r.ratio, 2)}** (≥ ${r.targetRatio}: ${mark(r.ratio >= r.targetRatio)}; ` +
+          `rounds ${roundRatios(r.gateway, b)})`
         : '–';
     lines.push(
       `| ${r.scenario} | ${fixed(g.requestsPerSecond)} | ${ms(g.p50Ms)} | ${ms(g.p99Ms)} | ${g.errors} | ` +
@@ -119,6 +120,19 @@ export function markdown(report: BenchReport): string {
   );
   for (const note of report.notes) lines.push('', note);
   return lines.join('\n') + '\n';
+}
+
+/**
+ * The ratio of each round to the baseline's round next to it in time (rounds alternate), from the
+ * lowest to the highest: how much of a ratio is the machine's noise.
+ */
+function roundRatios(gateway: Measurement, baseline: Measurement): string {
+  const ratios = gateway.rounds.map(
+    (round, i) => round.requestsPerSecond / Math.max(1e-9, baseline.rounds[i]?.requestsPerSecond ?? NaN),
+  );
+  const finite = ratios.filter(Number.isFinite);
+  if (finite.length === 0) return '–';
+  return `${fixed(Math.min(...finite), 2)}–${fixed(Math.max(...finite), 2)}`;
 }
 
 /** Writes `<stamp>-<database>.json` and `.md` under bench/results/; returns the Markdown path. */
