@@ -48,9 +48,10 @@ export async function loadCatalogue(
 
   const started = performance.now();
   let done = 0;
+  let failed = false;
   const publisher = async () => {
-    for (let own = queue.shift(); own; own = queue.shift()) {
-      for (let i = 0; i < own.length; i += BATCH_SIZE) {
+    for (let own = queue.shift(); own && !failed; own = queue.shift()) {
+      for (let i = 0; i < own.length && !failed; i += BATCH_SIZE) {
         const batch = own.slice(i, i + BATCH_SIZE).map(({ providerId, listing }) => {
           const validation = validateListing(listing);
           if (!validation.ok) {
@@ -66,7 +67,17 @@ export async function loadCatalogue(
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, publisher));
+  // A failed publish ends the load: the others finish the batch they are sending and stop.
+  const outcomes = await Promise.allSettled(
+    Array.from({ length: Math.max(1, options.concurrency) }, () =>
+      publisher().catch((error: unknown) => {
+        failed = true;
+        throw error;
+      }),
+    ),
+  );
+  const failure = outcomes.find((outcome) => outcome.status === 'rejected');
+  if (failure) throw failure.reason;
   const seconds = (performance.now() - started) / 1000;
   // Fresh statistics, as autovacuum would gather them shortly after a bulk load in production.
   await sql`vacuum analyze`.execute(db);
