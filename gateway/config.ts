@@ -18,6 +18,11 @@ export interface GatewayConfig {
   database: DatabaseOptions;
   /** demo: no OIDC_ISSUER, development identity provider and demo data; production: OIDC_ISSUER set. */
   mode: 'demo' | 'production';
+  /**
+   * V8's heap growing factor in percent over the live heap (heap-tuning.ts); 0 keeps V8's own.
+   * Default 20 with embedded PostgreSQL, 0 with a PostgreSQL server.
+   */
+  heapGrowingPercent: number;
   /** Accept the development-only X-Dev-Principal header. Never in production mode. */
   devPrincipalHeader: boolean;
   /** Seed the demo catalogue into an empty database. Never in production mode. */
@@ -161,6 +166,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConf
     host: env.HOST || '0.0.0.0',
     database,
     mode: production ? 'production' : 'demo',
+    heapGrowingPercent: integer(
+      'HEAP_GROWING_PERCENT',
+      env.HEAP_GROWING_PERCENT,
+      database.kind === 'pglite' ? 20 : 0,
+      0,
+      1000,
+    ),
     devPrincipalHeader: !production,
     seedDemoData: !production && flag(env.DEMO_DATA, true),
     exposeSqlStatementCount: flag(env.EXPOSE_SQL_STATEMENT_COUNT, false),

@@ -1,14 +1,19 @@
 // Reads the environment, builds the gateway and listens. Everything else is in createServer.
 import { configFromEnv } from './config.ts';
 import { createServer } from './create-server.ts';
+import { tuneHeapGrowing } from './heap-tuning.ts';
 import type { IdentityProvider } from '../services/identity-provider/identity-provider.ts';
 
 let config = configFromEnv();
+// Before anything is allocated: embedded PostgreSQL shares this process's memory.
+const heap = tuneHeapGrowing(config.heapGrowingPercent);
 const where =
   config.database.kind === 'postgres'
     ? 'PostgreSQL (DATABASE_URL)'
     : `embedded PostgreSQL (PGlite) in ${config.database.dataDir}`;
-console.log(`Verwaltungscloud Catalogue starting in ${config.mode} mode on ${where}.`);
+console.log(
+  `Verwaltungscloud Catalogue starting in ${config.mode} mode on ${where}${heap ? `; ${heap}` : ''}.`,
+);
 if (config.mode === 'demo') {
   console.log('DEMO MODE: no OIDC_ISSUER is set. Demo data is seeded into an empty database and the');
   console.log('development header X-Dev-Principal is accepted. Never run demo mode with real data.');

@@ -97,6 +97,8 @@ describe('npm start in demo mode', () => {
     async () => {
       const first = await start();
       expect(first.output()).toContain('DEMO MODE');
+      // Embedded PostgreSQL: the heap is kept close to what is live (gateway/heap-tuning.ts).
+      expect(first.output()).toContain('heap growing factor 1.20 (HEAP_GROWING_PERCENT=20)');
       // Two demo providers run provider nodes of their own, which the gateway harvests right away.
       expect(first.output()).toMatch(/Demo provider node of kdo: http:\/\/127\.0\.0\.1:\d+\/graphql/);
       expect(first.output()).toMatch(/Demo provider node of regio-it: /);

@@ -1,0 +1,43 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { configFromEnv } from './config.ts';
+import { tuneHeapGrowing } from './heap-tuning.ts';
+
+describe('heap growing factor', () => {
+  it('defaults to 20 with embedded PostgreSQL and to V8 own factor with a PostgreSQL server', () => {
+    expect(configFromEnv({}).heapGrowingPercent).toBe(20);
+    expect(configFromEnv({ DATABASE_URL: 'postgres://db.example/catalogue' }).heapGrowingPercent).toBe(0);
+  });
+
+  it('reads HEAP_GROWING_PERCENT and refuses what is not a whole percentage from 0 to 1000', () => {
+    expect(configFromEnv({ HEAP_GROWING_PERCENT: '35' }).heapGrowingPercent).toBe(35);
+    expect(configFromEnv({ HEAP_GROWING_PERCENT: '0' }).heapGrowingPercent).toBe(0);
+    expect(
+      configFromEnv({ DATABASE_URL: 'postgres://db.example/catalogue', HEAP_GROWING_PERCENT: '50' })
+        .heapGrowingPercent,
+    ).toBe(50);
+    for (const value of ['-1', '1001', '20%', 'viel', '1.5']) {
+      expect(() => configFromEnv({ HEAP_GROWING_PERCENT: value })).toThrow(
+        /HEAP_GROWING_PERCENT must be an integer from 0 to 1000/,
+      );
+    }
+  });
+
+  it('sets the V8 flag for a positive percentage and leaves V8 alone at 0', () => {
+    const set: string[] = [];
+    expect(tuneHeapGrowing(20, (flags) => set.push(flags))).toBe(
+      'heap growing factor 1.20 (HEAP_GROWING_PERCENT=20)',
+    );
+    expect(tuneHeapGrowing(0, (flags) => set.push(flags))).toBeNull();
+    expect(set).toEqual(['--heap-growing-percent=20']);
+  });
+
+  it('uses a flag this Node.js knows (an unknown one would be ignored when set at run time)', () => {
+    const known = spawnSync(process.execPath, ['--heap-growing-percent=20', '-e', '0'], { encoding: 'utf8' });
+    expect(known.status, known.stderr).toBe(0);
+    const unknown = spawnSync(process.execPath, ['--heap-growing-percentage=20', '-e', '0'], {
+      encoding: 'utf8',
+    });
+    expect(unknown.status).not.toBe(0);
+  });
+});
