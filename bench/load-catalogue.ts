@@ -46,6 +46,7 @@ export async function loadCatalogue(
   }
   const queue = [...byProvider.values()];
 
+  const concurrency = Math.max(1, options.concurrency);
   const started = performance.now();
   let done = 0;
   let failed = false;
@@ -69,7 +70,7 @@ export async function loadCatalogue(
   };
   // A failed publish ends the load: the others finish the batch they are sending and stop.
   const outcomes = await Promise.allSettled(
-    Array.from({ length: Math.max(1, options.concurrency) }, () =>
+    Array.from({ length: concurrency }, () =>
       publisher().catch((error: unknown) => {
         failed = true;
         throw error;
@@ -84,7 +85,7 @@ export async function loadCatalogue(
   return {
     listings: count,
     providers: providerCount,
-    concurrency: Math.max(1, options.concurrency),
+    concurrency,
     seconds,
     listingsPerSecond: count / seconds,
   };

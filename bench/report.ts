@@ -67,7 +67,7 @@ const fixed = (n: number, digits = 0) => n.toFixed(digits);
 const ms = (n: number) => (n < 10 ? n.toFixed(1) : n.toFixed(0));
 const mark = (ok: boolean) => (ok ? 'met' : 'NOT met');
 /** CPU ms per request of the server process, and of the PostgreSQL server when measured. */
-const cpu = (m: Measurement) =>
+export const cpuPerRequest = (m: Measurement) =>
   fixed(m.cpuMsPerRequest, 3) +
   (m.databaseCpuMsPerRequest === undefined ? '' : ` + ${fixed(m.databaseCpuMsPerRequest, 3)} PostgreSQL`);
 const BASELINE_NAMES = { sql: '(a) same SQL, no GraphQL', static: '(b) fixed body', none: 'none' } as const;
@@ -105,7 +105,7 @@ export function markdown(report: BenchReport): string {
         `${baseline} | ${ratio} | ${fixed(r.gateway.peakRssBytes / MiB)} MiB | ` +
         `${b ? `${fixed(b.peakRssBytes / MiB)} MiB` : '–'} | ` +
         `${r.gateway.sqlStatementsPerRequest === undefined ? '–' : fixed(r.gateway.sqlStatementsPerRequest, 2)} | ` +
-        `${cpu(r.gateway)} | ${b ? cpu(b) : '–'} |`,
+        `${cpuPerRequest(r.gateway)} | ${b ? cpuPerRequest(b) : '–'} |`,
     );
   }
   const peak = Math.max(...report.results.map((r) => r.gateway.peakRssBytes)) / MiB;
@@ -127,12 +127,12 @@ export function markdown(report: BenchReport): string {
  * lowest to the highest: how much of a ratio is the machine's noise.
  */
 function roundRatios(gateway: Measurement, baseline: Measurement): string {
-  const ratios = gateway.rounds.map(
-    (round, i) => round.requestsPerSecond / Math.max(1e-9, baseline.rounds[i]?.requestsPerSecond ?? NaN),
-  );
-  const finite = ratios.filter(Number.isFinite);
-  if (finite.length === 0) return '–';
-  return `${fixed(Math.min(...finite), 2)}–${fixed(Math.max(...finite), 2)}`;
+  const ratios = gateway.rounds.flatMap((round, i) => {
+    const base = baseline.rounds[i]?.requestsPerSecond;
+    return base ? [round.requestsPerSecond / base] : [];
+  });
+  if (ratios.length === 0) return '–';
+  return `${fixed(Math.min(...ratios), 2)}–${fixed(Math.max(...ratios), 2)}`;
 }
 
 /** Writes `<stamp>-<database>.json` and `.md` under bench/results/; returns the Markdown path. */

@@ -18,7 +18,15 @@ import { combine, driveLoad, type LoadStats } from './drive-load.ts';
 import { driveChains } from './drive-sequence.ts';
 import { loadCatalogue } from './load-catalogue.ts';
 import { freePort, postgresCpuSeconds, startServerProcess, type ServerProcess } from './processes.ts';
-import { machine, markdown, TARGETS, writeReport, type BenchReport, type Measurement } from './report.ts';
+import {
+  cpuPerRequest,
+  machine,
+  markdown,
+  TARGETS,
+  writeReport,
+  type BenchReport,
+  type Measurement,
+} from './report.ts';
 import { scenarios as benchScenarios, type Scenario } from './scenarios.ts';
 import { signIn, startBenchIdentityProvider, writeSigningKey } from './sign-in.ts';
 import { prepareSubscribers } from './subscription-setup.ts';
@@ -129,10 +137,7 @@ async function measureScenario(
     log(
       `  ${scenario.name}, ${name}: ${m.stats.requestsPerSecond.toFixed(0)} req/s, p50 ${m.stats.p50Ms} ms, ` +
         `p99 ${m.stats.p99Ms} ms, ${m.stats.errors} errors, peak RSS ${(m.peakRssBytes / 2 ** 20).toFixed(0)} MiB, ` +
-        `CPU ${m.cpuMsPerRequest.toFixed(3)} ms/request` +
-        (m.databaseCpuMsPerRequest === undefined
-          ? ''
-          : ` (PostgreSQL ${m.databaseCpuMsPerRequest.toFixed(3)} ms/request)`),
+        `CPU ms/request ${cpuPerRequest(m)}`,
     );
   }
   return results;

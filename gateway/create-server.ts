@@ -92,7 +92,8 @@ export async function createServer(
   await syncReferenceData(db);
   // Each component contributes routes, write hooks and background work through a GatewayModule;
   // certification and subscriptions take part in every catalogue write.
-  const { certification, subscriptions, modules, hooks } = await createWriteModules(db, config);
+  const write = await createWriteModules(db, config);
+  const { certification, subscriptions, hooks } = write;
 
   const authenticator =
     options.authenticator ??
@@ -107,7 +108,7 @@ export async function createServer(
     });
   // Harvested listings are written through the same composed hooks as pushed ones (audit, caches).
   const harvester = createHarvester({ db, hooks, config: config.harvest });
-  modules.push(harvestModule(harvester, db));
+  const modules = [...write.modules, harvestModule(harvester, db)];
   if (config.seedDemoData) {
     // Through the same write path and hooks as the API: the audit chain covers the demo data too.
     const { seedDemoCatalogue } = await import('../services/demo/seed-demo-catalogue.ts');
