@@ -31,7 +31,9 @@ import { attachStatementCount, countingDatabase } from './database/statement-cou
 import { compiledExecution } from './graphql/compiled-execution.ts';
 import { createLoaders } from './graphql/loaders.ts';
 import { aliasLimitRule } from './graphql/query-limits/alias-limit-rule.ts';
-import { costLimitPlugin } from './graphql/query-limits/cost-limit-plugin.ts';
+import { directExecution } from './graphql/direct-execution.ts';
+import { apolloPluginOf, type OperationHook } from './graphql/operation-hooks.ts';
+import { costLimit } from './graphql/query-limits/cost-limit.ts';
 import { depthLimitRule } from './graphql/query-limits/depth-limit-rule.ts';
 import { documentLengthRule } from './graphql/query-limits/document-length-rule.ts';
 import { documentTokenLimit } from './graphql/query-limits/document-tokens-plugin.ts';
@@ -39,9 +41,9 @@ import { visibilityOf } from './graphql/response-cache/cache-key.ts';
 import { followCatalogChanges } from './graphql/response-cache/catalog-change-feed.ts';
 import { ResponseCache } from './graphql/response-cache/response-cache.ts';
 import { registerResponseCacheMetrics } from './graphql/response-cache/response-cache-metrics.ts';
-import { responseCachePlugin } from './graphql/response-cache/response-cache-plugin.ts';
+import { responseCacheHook } from './graphql/response-cache/response-cache-hook.ts';
 import { createSchema } from './graphql/schema.ts';
-import { sqlStatementCountPlugin } from './graphql/sql-statement-count-plugin.ts';
+import { sqlStatementCount } from './graphql/sql-statement-count.ts';
 import { graphqlHandler } from './http/graphql-handler.ts';
 import { createMetrics } from './http/metrics.ts';
 import { sendJson } from './http/respond.ts';
@@ -130,10 +132,18 @@ export async function createServer(
   const limits = config.graphql.limits;
   const tokenLimit = documentTokenLimit(limits.maxDocumentTokens);
   // Hot operations run compiled; Apollo Server keeps parsing, validation, plugins and HTTP.
-  const execution = compiledExecution(createSchema(), {
+  const schema = createSchema();
+  const execution = compiledExecution(schema, {
     compileAfterUses: config.graphql.compileAfterUses,
     maxOperations: COMPILED_OPERATIONS,
   });
+  // Checks and reports for every operation, however it is answered: through Apollo Server, or
+  // directly once it is known and compiled (graphql/direct-execution.ts).
+  const operationHooks: OperationHook[] = [
+    costLimit({ maxCost: limits.maxCost }),
+    sqlStatementCount({ expose: config.exposeSqlStatementCount, metrics }),
+    ...(responseCache ? [responseCacheHook(responseCache)] : []),
+  ];
   const apollo = new ApolloServer<GatewayContext>({
     gateway: execution.gateway,
     formatError,
@@ -152,10 +162,9 @@ export async function createServer(
       ApolloServerPluginLandingPageDisabled(),
       // HTTP cache hints are not used, and the plugin would hook into the resolution of every field.
       ApolloServerPluginCacheControlDisabled(),
+      // Rewrites parse errors only: a known query has been parsed.
       tokenLimit.plugin,
-      costLimitPlugin({ maxCost: limits.maxCost }),
-      sqlStatementCountPlugin({ expose: config.exposeSqlStatementCount, metrics }),
-      ...(responseCache ? [responseCachePlugin(responseCache)] : []),
+      ...operationHooks.map(apolloPluginOf),
     ],
   });
   await apollo.start();
@@ -204,6 +213,7 @@ export async function createServer(
       '/graphql',
       graphqlHandler({
         apollo,
+        direct: directExecution({ execution, schema, hooks: operationHooks, registry: metrics.registry }),
         context,
         maxBodyBytes: config.maxBodyBytes,
         ...(responseCache && {

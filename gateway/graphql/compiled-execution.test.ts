@@ -1,6 +1,13 @@
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
-import { Kind, parse, type DocumentNode, type ExecutionResult, type OperationDefinitionNode } from 'graphql';
+import {
+  Kind,
+  parse,
+  print,
+  type DocumentNode,
+  type ExecutionResult,
+  type OperationDefinitionNode,
+} from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeListing, publishAll, registerOrganisation } from '../../test/helpers/listings.ts';
 import { scrapeMetrics, startTestServer, type TestServer } from '../../test/helpers/test-server.ts';
@@ -234,7 +241,14 @@ describe('compiled execution, bounded', () => {
       (d): d is OperationDefinitionNode =>
         d.kind === Kind.OPERATION_DEFINITION && (operationName === null || d.name?.value === operationName),
     );
-    const request = { request: { variables: {} }, document, operation, operationName, context: {} };
+    const request = {
+      request: { variables: {}, operationName },
+      source: print(document),
+      document,
+      operation,
+      operationName,
+      context: {},
+    };
     return executor(request as unknown as GatewayGraphQLRequestContext);
   }
 
@@ -257,6 +271,25 @@ describe('compiled execution, bounded', () => {
     expect(execution.compiledOperations()).toBe(2);
     await execution.gateway.stop();
     expect(execution.compiledOperations()).toBe(0);
+  });
+
+  it('knows a compiled query by its text and the operation name requested, until it is dropped', async () => {
+    const execution = compiledExecution(schema, { compileAfterUses: 2, maxOperations: 1 });
+    const { executor } = await execution.gateway.load({ apollo: {} });
+    const a = parse(`query A { echo(text: "a") }`);
+    const text = print(a);
+    await run(executor!, a);
+    expect(execution.knownQuery(text, null)).toBeUndefined(); // not compiled yet
+    await run(executor!, a);
+    const known = execution.knownQuery(text, null)!;
+    expect(known.operation).toBe(a.definitions[0]);
+    expect(await known.execute({}, {})).toEqual({ data: { echo: 'a' } });
+    // Requested by name, it was not: Apollo Server must choose the operation for that request first.
+    expect(execution.knownQuery(text, 'A')).toBeUndefined();
+    expect(execution.knownQuery(`${text} `, null)).toBeUndefined();
+    // Another operation takes the only place: the first is no longer known.
+    await run(executor!, parse(`{ echo(text: "b") }`));
+    expect(execution.knownQuery(text, null)).toBeUndefined();
   });
 
   it('counts operations it has not compiled yet within the same bound', async () => {

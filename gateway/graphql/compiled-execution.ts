@@ -29,6 +29,19 @@ interface OperationEntry {
   uses: number;
   /** The compiled operation; `null` when graphql-jit declined to compile it (graphql-js runs it). */
   compiled?: CompiledQuery | null;
+  /** The query texts and operation names under which `knownQuery` finds this operation. */
+  knownAs?: [text: string, operationName: string | null][];
+}
+
+/** A query Apollo Server has parsed, validated and run, kept compiled (direct-execution.ts). */
+export interface KnownQuery {
+  document: DocumentNode;
+  operation: OperationDefinitionNode;
+  /**
+   * Runs the compiled operation with a request's context and variables; null when the variables do
+   * not fit it, which only Apollo Server can answer as clients expect (400, BAD_USER_INPUT).
+   */
+  execute(context: object, variables: Record<string, unknown>): Promise<ExecutionResult | null>;
 }
 
 export interface CompiledExecution {
@@ -36,6 +49,12 @@ export interface CompiledExecution {
   gateway: GatewayInterface;
   /** How many operations are compiled now (tests, metrics). */
   compiledOperations(): number;
+  /**
+   * The compiled query operation this exact query text and operation name (as the request gave
+   * it, or null) selected when Apollo Server last ran it; undefined for anything else: a text not
+   * seen, not yet compiled or dropped again, a mutation.
+   */
+  knownQuery(text: string, operationName: string | null): KnownQuery | undefined;
 }
 
 /**
@@ -77,6 +96,20 @@ export function compiledExecution(
   // operation's node in it is the key: one document may hold several operations, chosen by
   // operationName. A Map keeps insertion order: re-inserting on use makes it an LRU.
   const operations = new Map<OperationDefinitionNode, OperationEntry>();
+  // The compiled queries by text, then by the operation name the request gave; only operations that
+  // are in `operations` and compiled, so it is bounded by maxOperations too.
+  const known = new Map<
+    string,
+    Map<string | null, { document: DocumentNode; operation: OperationDefinitionNode }>
+  >();
+
+  const forget = (entry: OperationEntry) => {
+    for (const [text, name] of entry.knownAs ?? []) {
+      const byName = known.get(text);
+      byName?.delete(name);
+      if (byName?.size === 0) known.delete(text);
+    }
+  };
 
   const entryOf = (operation: OperationDefinitionNode): OperationEntry => {
     let entry = operations.get(operation);
@@ -85,7 +118,9 @@ export function compiledExecution(
     } else {
       entry = { uses: 0 };
       if (operations.size >= options.maxOperations) {
-        operations.delete(operations.keys().next().value!);
+        const [oldest, dropped] = operations.entries().next().value!;
+        operations.delete(oldest);
+        forget(dropped);
       }
     }
     operations.set(operation, entry);
@@ -113,8 +148,30 @@ export function compiledExecution(
     return null;
   };
 
+  /** Runs a compiled operation; null when it refused the variables before anything ran. */
+  const run = async (compiled: CompiledQuery, context: object, variables: Record<string, unknown>) => {
+    const result: ExecutionResult = await compiled.query(undefined, context, variables);
+    if (result.errors?.length && result.data === undefined) return null;
+    return result.errors ? { ...result, errors: result.errors.map(asGraphQLJsError) } : result;
+  };
+
+  // Registers a compiled query under the text and operation name it was requested by.
+  const remember = (
+    entry: OperationEntry,
+    text: string,
+    name: string | null,
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
+  ) => {
+    let byName = known.get(text);
+    if (byName?.has(name)) return;
+    if (!byName) known.set(text, (byName = new Map()));
+    byName.set(name, { document, operation });
+    (entry.knownAs ??= []).push([text, name]);
+  };
+
   const executor: GatewayExecutor = async (requestContext) => {
-    const { document, operation, operationName, context, request } = requestContext;
+    const { document, operation, operationName, context, request, source } = requestContext;
     if (options.compileAfterUses === 0) {
       return interpret(document, operationName, context, request.variables);
     }
@@ -124,13 +181,26 @@ export function compiledExecution(
       entry.compiled = compile(document, operationName);
     }
     if (!entry.compiled) return interpret(document, operationName, context, request.variables);
-    const result: ExecutionResult = await entry.compiled.query(undefined, context, request.variables ?? {});
+    if (operation.operation === 'query') {
+      remember(entry, source, request.operationName ?? null, document, operation);
+    }
     // No data at all: the variables were refused before anything ran. graphql-js words such errors
     // the way Apollo Server classifies them (BAD_USER_INPUT, status 400).
-    if (result.errors?.length && result.data === undefined) {
-      return interpret(document, operationName, context, request.variables);
-    }
-    return result.errors ? { ...result, errors: result.errors.map(asGraphQLJsError) } : result;
+    return (
+      (await run(entry.compiled, context, request.variables ?? {})) ??
+      interpret(document, operationName, context, request.variables)
+    );
+  };
+
+  const knownQuery = (text: string, operationName: string | null): KnownQuery | undefined => {
+    const found = known.get(text)?.get(operationName);
+    if (!found) return undefined;
+    const compiled = entryOf(found.operation).compiled;
+    if (!compiled) return undefined;
+    return {
+      ...found,
+      execute: (context, variables) => run(compiled, context, variables),
+    };
   };
 
   const gateway: GatewayInterface = {
@@ -139,7 +209,10 @@ export function compiledExecution(
       return () => {};
     },
     load: async () => ({ executor }),
-    stop: async () => operations.clear(),
+    stop: async () => {
+      operations.clear();
+      known.clear();
+    },
   };
   // Counted when asked (a metrics scrape): at most maxOperations entries.
   const compiledOperations = () => {
@@ -147,5 +220,5 @@ export function compiledExecution(
     for (const entry of operations.values()) if (entry.compiled) count++;
     return count;
   };
-  return { gateway, compiledOperations };
+  return { gateway, compiledOperations, knownQuery };
 }

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type HTTPGraphQLRequest } from '@apollo/server';
 import type { GatewayContext } from '../graphql/context.ts';
+import type { DirectExecution } from '../graphql/direct-execution.ts';
 import { responseCacheKey } from '../graphql/response-cache/cache-key.ts';
 import { trackRequest, type RequestCacheability } from '../graphql/response-cache/request-cacheability.ts';
 import type { ResponseCache } from '../graphql/response-cache/response-cache.ts';
@@ -11,6 +12,8 @@ export interface GraphQLHandlerOptions {
   apollo: ApolloServer<GatewayContext>;
   /** Builds the request's context; throws a UserError (UNAUTHENTICATED) for a bad token. */
   context: (req: IncomingMessage) => Promise<GatewayContext>;
+  /** Answers known queries without Apollo Server's pipeline; omitted: Apollo Server answers everything. */
+  direct?: DirectExecution;
   /** Largest accepted request body in bytes. */
   maxBodyBytes: number;
   /** Answers repeated queries from memory; omitted: every request runs. */
@@ -52,11 +55,11 @@ export function graphqlHandler(options: GraphQLHandlerOptions) {
         }
         throw error;
       }
-      const contentType = req.headers['content-type'] ?? '';
-      const json =
-        contentType.includes('application/json') || contentType.includes('application/graphql-response+json');
-      // Only JSON POSTs are cached: they pass Apollo's CSRF checks by their content type alone, so a
-      // hit skips nothing that Apollo would have refused.
+      // The media type without parameters, as Apollo Server's CSRF check reads it.
+      const mediaType = (req.headers['content-type'] ?? '').split(';', 1)[0]!.trim().toLowerCase();
+      const json = mediaType === 'application/json' || mediaType === 'application/graphql-response+json';
+      // Only JSON POSTs are cached or executed directly: they pass Apollo's CSRF checks by their
+      // content type alone, so neither skips anything that Apollo would have refused.
       if (cache?.cache.enabled && json && raw.length > 0) {
         const visibility = await cache.visibility(req);
         if (visibility !== null) {
@@ -80,6 +83,38 @@ export function graphqlHandler(options: GraphQLHandlerOptions) {
         body = raw.toString('utf8');
       }
     }
+    // The request's context, as Apollo Server asks for it, tracked for the response cache.
+    const context = async () => {
+      const built = await options.context(req);
+      if (ticket !== null && cache) tracked = trackRequest(built, cache.cache.watchedTables);
+      return built;
+    };
+    /** Sends a whole response and offers it to the response cache. */
+    const complete = (status: number, headers: Iterable<[string, string]>, text: string) => {
+      for (const [name, value] of headers) res.setHeader(name, value);
+      res.statusCode = status;
+      if (cache && cacheKey !== undefined && ticket !== null) {
+        res.setHeader(RESPONSE_CACHE_HEADER, 'miss');
+        if (tracked?.cacheable && status === 200) {
+          const stored = cache.exposeSqlStatementCount ? withoutStatementCount(text) : text;
+          const expiresAt = Math.min(Date.now() + cache.ttlMs, tracked.validUntil ?? Infinity);
+          cache.cache.store(ticket, cacheKey, {
+            headers: [...headers, ['content-length', String(Buffer.byteLength(stored))]],
+            body: Buffer.from(stored),
+            expiresAt,
+            tables: tracked.tables,
+          });
+        }
+      }
+      res.end(text);
+    };
+
+    if (options.direct && body !== undefined) {
+      const accept = req.headers.accept;
+      const answer = await options.direct.answer(body, accept, context);
+      if (answer) return complete(200, [['content-type', answer.contentType]], answer.body);
+    }
+
     const headers = new HeaderMap();
     for (const [name, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
@@ -90,36 +125,12 @@ export function graphqlHandler(options: GraphQLHandlerOptions) {
       search: url.search,
       body,
     };
-
-    const response = await options.apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest,
-      context: async () => {
-        const context = await options.context(req);
-        if (ticket !== null && cache) tracked = trackRequest(context, cache.cache.watchedTables);
-        return context;
-      },
-    });
+    const response = await options.apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context });
+    if (response.body.kind === 'complete') {
+      return complete(response.status ?? 200, response.headers, response.body.string);
+    }
     for (const [name, value] of response.headers) res.setHeader(name, value);
     res.statusCode = response.status ?? 200;
-    if (response.body.kind === 'complete') {
-      if (cache && cacheKey !== undefined && ticket !== null) {
-        res.setHeader(RESPONSE_CACHE_HEADER, 'miss');
-        if (tracked?.cacheable && res.statusCode === 200) {
-          const stored = cache.exposeSqlStatementCount
-            ? withoutStatementCount(response.body.string)
-            : response.body.string;
-          const expiresAt = Math.min(Date.now() + cache.ttlMs, tracked.validUntil ?? Infinity);
-          cache.cache.store(ticket, cacheKey, {
-            headers: [...response.headers, ['content-length', String(Buffer.byteLength(stored))]],
-            body: Buffer.from(stored),
-            expiresAt,
-            tables: tracked.tables,
-          });
-        }
-      }
-      res.end(response.body.string);
-      return;
-    }
     for await (const chunk of response.body.asyncIterator) res.write(chunk);
     res.end();
   };

@@ -10,7 +10,7 @@ export interface QueryLimits {
   maxDepth: number;
   /** Most aliased fields in one document (GRAPHQL_MAX_ALIASES). Default 20. */
   maxAliases: number;
-  /** Highest estimated cost, see cost-limit-plugin.ts (GRAPHQL_MAX_COST). Default 20000. */
+  /** Highest estimated cost, see cost-limit.ts (GRAPHQL_MAX_COST). Default 20000. */
   maxCost: number;
   /** Longest query text in characters (GRAPHQL_MAX_DOCUMENT_LENGTH). Default 20000. */
   maxDocumentLength: number;

@@ -1,4 +1,3 @@
-import type { ApolloServerPlugin } from '@apollo/server';
 import {
   getNamedType,
   getNullableType,
@@ -15,6 +14,7 @@ import {
   type SelectionSetNode,
   type ValueNode,
 } from 'graphql';
+import type { OperationHook } from '../operation-hooks.ts';
 import { queryLimitError } from './query-limit-error.ts';
 
 /** Assumed length of a list field without a `first` argument, unless LIST_SIZES knows better. */
@@ -37,52 +37,46 @@ const LIST_SIZES: Record<string, number> = {
  * size is known only with the variables, so this runs per request; the walk is linear in the
  * document's size (each fragment is costed once) and takes microseconds for normal queries.
  */
-export function costLimitPlugin(options: { maxCost: number }): ApolloServerPlugin {
+export function costLimit(options: { maxCost: number }): OperationHook {
   // Parsed documents are cached and reused, so is the cost of an operation that reads no variable.
   const fixedCosts = new WeakMap<OperationDefinitionNode, number>();
   return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ operation, document, request, schema }) {
-          if (!operation) return;
-          let cost = fixedCosts.get(operation);
-          if (cost === undefined) {
-            const fragments = new Map<string, FragmentDefinitionNode>();
-            for (const definition of document.definitions) {
-              if (definition.kind === 'FragmentDefinition') fragments.set(definition.name.value, definition);
-            }
-            const variables: Record<string, unknown> = {};
-            for (const definition of operation.variableDefinitions ?? []) {
-              const name = definition.variable.name.value;
-              const given = request.variables?.[name];
-              variables[name] =
-                given !== undefined
-                  ? given
-                  : definition.defaultValue
-                    ? literal(definition.defaultValue, {})
-                    : null;
-            }
-            const root =
-              operation.operation === 'query'
-                ? schema.getQueryType()
-                : operation.operation === 'mutation'
-                  ? schema.getMutationType()
-                  : schema.getSubscriptionType();
-            if (!root) return;
-            const estimate = new CostEstimate(schema, fragments, variables);
-            cost = estimate.of(operation.selectionSet, root, null);
-            if (!estimate.readVariables) fixedCosts.set(operation, cost);
-          }
-          if (cost > options.maxCost) {
-            throw queryLimitError(
-              'COST',
-              `The query could return about ${Math.round(cost)} fields; at most ${options.maxCost} are allowed. Ask for smaller pages (\`first\`) or fewer nested lists.`,
-              options.maxCost,
-              Math.round(cost),
-            );
-          }
-        },
-      };
+    check({ operation, document, variables: given, schema }) {
+      let cost = fixedCosts.get(operation);
+      if (cost === undefined) {
+        const fragments = new Map<string, FragmentDefinitionNode>();
+        for (const definition of document.definitions) {
+          if (definition.kind === 'FragmentDefinition') fragments.set(definition.name.value, definition);
+        }
+        const variables: Record<string, unknown> = {};
+        for (const definition of operation.variableDefinitions ?? []) {
+          const name = definition.variable.name.value;
+          variables[name] =
+            given[name] !== undefined
+              ? given[name]
+              : definition.defaultValue
+                ? literal(definition.defaultValue, {})
+                : null;
+        }
+        const root =
+          operation.operation === 'query'
+            ? schema.getQueryType()
+            : operation.operation === 'mutation'
+              ? schema.getMutationType()
+              : schema.getSubscriptionType();
+        if (!root) return;
+        const estimate = new CostEstimate(schema, fragments, variables);
+        cost = estimate.of(operation.selectionSet, root, null);
+        if (!estimate.readVariables) fixedCosts.set(operation, cost);
+      }
+      if (cost > options.maxCost) {
+        throw queryLimitError(
+          'COST',
+          `The query could return about ${Math.round(cost)} fields; at most ${options.maxCost} are allowed. Ask for smaller pages (\`first\`) or fewer nested lists.`,
+          options.maxCost,
+          Math.round(cost),
+        );
+      }
     },
   };
 }
