@@ -106,14 +106,17 @@ function rounds(prepared: Prepared[]): Prepared[][] {
 async function publishRound(trx: Transaction<Database>, round: Prepared[]): Promise<PublishResult[]> {
   // New ids are inserted together with their first revision in one statement, in the order of their
   // ids: two publishes of the same provider that insert overlapping new ids take their row locks in
-  // the same order (see extendVocabulary), as the lock of existing rows below does.
+  // the same order (see extendVocabulary), as the lock of existing rows below does. The conflict
+  // has no target, so that every unique index of `service` is an arbiter: the id and (provider_id,
+  // local_id) say the same, and a conflict on an index that is not an arbiter is an error, which two
+  // publishes inserting the same new listing at the same moment could meet (seen once in CI).
   const byIdOrder = [...round].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const { rows: inserted } = await sql<Stamps>`
     with inserted as (
       insert into service (${sql.join(INSERT_COLUMNS.map((c) => sql.ref(c)))})
       select ${sql.join(INSERT_COLUMNS.map(valueOf))}
       from ${rowsOf(byIdOrder.map(insertRow), INSERT_COLUMNS)}
-      on conflict (id) do nothing
+      on conflict do nothing
       returning *
     ), revision as (
       ${insertRevisions('inserted', sql`true`)}
