@@ -247,7 +247,15 @@ async function main(): Promise<void> {
     ) => {
       const port = await freePort();
       log(`starting ${name} …`);
-      const server = await startServerProcess(name, args, env(port), port, readyPath);
+      // Every server as the production image runs it (deploy/Dockerfile): libraries such as graphql-js
+      // skip development-only checks there.
+      const server = await startServerProcess(
+        name,
+        args,
+        { ...env(port), NODE_ENV: 'production' },
+        port,
+        readyPath,
+      );
       servers.push(server);
       return server;
     };
@@ -307,7 +315,7 @@ async function main(): Promise<void> {
 
     const notes = [
       ...scenarioList.map((s) => `- **${s.name}**: ${s.description}.`),
-      '- The gateway runs from its build (`node dist/gateway/main.js`) in production mode: `OIDC_ISSUER` is the development identity provider, started by the benchmark on loopback, where each authority of scenario 4 signs in (authorization code flow) and from where the gateway fetches the keys to verify their bearer tokens; the certificate key comes from a file. Uncached scenarios on a gateway with `RESPONSE_CACHE_MAX_BYTES=0`. The baselines run through tsx.',
+      '- The gateway runs from its build (`node dist/gateway/main.js`) in production mode, with `NODE_ENV=production` as in the production image (so do the baselines): `OIDC_ISSUER` is the development identity provider, started by the benchmark on loopback, where each authority of scenario 4 signs in (authorization code flow) and from where the gateway fetches the keys to verify their bearer tokens; the certificate key comes from a file. Uncached scenarios on a gateway with `RESPONSE_CACHE_MAX_BYTES=0`. The baselines run through tsx.',
       database.kind === 'pglite'
         ? '- Embedded PostgreSQL lives inside the process that uses it: each server opens its own copy of the loaded data directory, and baseline (a) runs the recorded statements through PGlite in its own single process, as the gateway does. The RSS of such a process includes its database: the WebAssembly memory of PGlite (about 140 MiB with the default 32 MiB of shared_buffers), which never shrinks once grown, and its compiled code.'
         : "- Baseline (a) uses a `pg` pool of 10 connections, the gateway's default pool size.",
