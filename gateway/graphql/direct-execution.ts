@@ -49,12 +49,11 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
 /**
  * Answers known queries without Apollo Server's request pipeline. Once Apollo Server has parsed,
  * validated and run a query text and its operation has been compiled, the same text needs none of
- * that again: its validity depends on the text alone, so this runs what does depend on the request,
- * and that is all:
- * the request's context (credentials), the operation hooks' checks (the cost limit, which reads the
- * variables), the compiled operation, the hooks' reports (SQL statement count, response cache), and
- * the response as Apollo Server writes it. On a three-statement detail request the pipeline is about
- * a fifth of the gateway's CPU time (README, Performance).
+ * that again: its validity depends on the text alone. What depends on the request runs, and only
+ * that: the request's context (credentials), the operation hooks' checks (the cost limit, which
+ * reads the variables), the compiled operation, the hooks' reports (SQL statement count, response
+ * cache), and the response as Apollo Server writes it. On a three-statement detail request the
+ * pipeline was about a fifth of the gateway's CPU time (README, Performance).
  *
  * Everything else goes to Apollo Server, whose answer is the reference: a body Apollo Server would
  * refuse or read differently (extensions, variables that are not an object), an Accept header not
