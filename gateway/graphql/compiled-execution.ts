@@ -98,10 +98,7 @@ export function compiledExecution(
   const operations = new Map<OperationDefinitionNode, OperationEntry>();
   // The compiled queries by text, then by the operation name the request gave; only operations that
   // are in `operations` and compiled, so it is bounded by maxOperations too.
-  const known = new Map<
-    string,
-    Map<string | null, { document: DocumentNode; operation: OperationDefinitionNode }>
-  >();
+  const known = new Map<string, Map<string | null, KnownQuery>>();
 
   const forget = (entry: OperationEntry) => {
     for (const [text, name] of entry.knownAs ?? []) {
@@ -158,6 +155,7 @@ export function compiledExecution(
   // Registers a compiled query under the text and operation name it was requested by.
   const remember = (
     entry: OperationEntry,
+    compiled: CompiledQuery,
     text: string,
     name: string | null,
     document: DocumentNode,
@@ -166,7 +164,11 @@ export function compiledExecution(
     let byName = known.get(text);
     if (byName?.has(name)) return;
     if (!byName) known.set(text, (byName = new Map()));
-    byName.set(name, { document, operation });
+    byName.set(name, {
+      document,
+      operation,
+      execute: (context, variables) => run(compiled, context, variables),
+    });
     (entry.knownAs ??= []).push([text, name]);
   };
 
@@ -182,7 +184,7 @@ export function compiledExecution(
     }
     if (!entry.compiled) return interpret(document, operationName, context, request.variables);
     if (operation.operation === 'query') {
-      remember(entry, source, request.operationName ?? null, document, operation);
+      remember(entry, entry.compiled, source, request.operationName ?? null, document, operation);
     }
     // No data at all: the variables were refused before anything ran. graphql-js words such errors
     // the way Apollo Server classifies them (BAD_USER_INPUT, status 400).
@@ -194,13 +196,9 @@ export function compiledExecution(
 
   const knownQuery = (text: string, operationName: string | null): KnownQuery | undefined => {
     const found = known.get(text)?.get(operationName);
-    if (!found) return undefined;
-    const compiled = entryOf(found.operation).compiled;
-    if (!compiled) return undefined;
-    return {
-      ...found,
-      execute: (context, variables) => run(compiled, context, variables),
-    };
+    // A use, for the LRU order: only kept operations are known, so this finds the entry.
+    if (found) entryOf(found.operation);
+    return found;
   };
 
   const gateway: GatewayInterface = {

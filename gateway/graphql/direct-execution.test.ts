@@ -93,14 +93,14 @@ async function directAnswers(): Promise<Record<string, number>> {
 }
 
 /**
- * Sends the request to both servers, twice to `direct` (the first run makes it known), and expects
- * the same bytes from all three; returns how `direct` handled the second request.
+ * Sends a request to both servers with `post`, twice to `direct` (the first run makes it known), and
+ * expects the same answer from all three; returns how `direct` handled the second request.
  */
-async function compare(request: Sent): Promise<Record<string, number>> {
-  const expected = await send(apollo, request);
-  expect(await send(direct, request)).toEqual(expected);
+async function compareWith<T>(post: (server: TestServer) => Promise<T>): Promise<Record<string, number>> {
+  const expected = await post(apollo);
+  expect(await post(direct)).toEqual(expected);
   const before = await directAnswers();
-  expect(await send(direct, request)).toEqual(expected);
+  expect(await post(direct)).toEqual(expected);
   const after = await directAnswers();
   return Object.fromEntries(
     Object.entries(after)
@@ -108,6 +108,8 @@ async function compare(request: Sent): Promise<Record<string, number>> {
       .filter(([, n]) => n),
   );
 }
+
+const compare = (request: Sent) => compareWith((server) => send(server, request));
 
 describe('direct execution of known queries', () => {
   it('answers a detail exactly as Apollo Server does', async () => {
@@ -233,32 +235,24 @@ describe('direct execution hands Apollo Server what it must answer', () => {
 /** As `compare`, with requests that carry no Accept header at all (node:http, not fetch). */
 async function compareWithoutAccept(request: Sent): Promise<Record<string, number>> {
   const { request: httpRequest } = await import('node:http');
-  const post = (server: TestServer) =>
-    new Promise<{ status: number; contentType: string | undefined; body: string }>((resolve, reject) => {
-      const body = JSON.stringify({ query: request.query, variables: request.variables });
-      const req = httpRequest(
-        `${server.url}/graphql`,
-        { method: 'POST', headers: { 'content-type': 'application/json' } },
-        (res) => {
-          let text = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => (text += chunk));
-          res.on('end', () =>
-            resolve({ status: res.statusCode!, contentType: res.headers['content-type'], body: text }),
-          );
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
-  const expected = await post(apollo);
-  expect(await post(direct)).toEqual(expected);
-  const before = await directAnswers();
-  expect(await post(direct)).toEqual(expected);
-  const after = await directAnswers();
-  return Object.fromEntries(
-    Object.entries(after)
-      .map(([o, n]) => [o, n - before[o]!])
-      .filter(([, n]) => n),
+  const body = JSON.stringify({ query: request.query, variables: request.variables });
+  return compareWith(
+    (server) =>
+      new Promise<{ status: number; contentType: string | undefined; body: string }>((resolve, reject) => {
+        const req = httpRequest(
+          `${server.url}/graphql`,
+          { method: 'POST', headers: { 'content-type': 'application/json' } },
+          (res) => {
+            let text = '';
+            res.setEncoding('utf8');
+            res.on('data', (chunk: string) => (text += chunk));
+            res.on('end', () =>
+              resolve({ status: res.statusCode!, contentType: res.headers['content-type'], body: text }),
+            );
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      }),
   );
 }
