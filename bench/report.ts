@@ -49,7 +49,8 @@ export interface BenchReport {
   notes: string[];
 }
 
-export const TARGETS = { sql: 0.8, static: 0.5, loadPerSecond: 2000, rssMiB: 300 } as const;
+/** The issue's limits; the RSS limit is 300 MB (decimal), that is 286 MiB. */
+export const TARGETS = { sql: 0.8, static: 0.5, loadPerSecond: 2000, rssBytes: 300_000_000 } as const;
 
 export function machine(): BenchReport['machine'] {
   const list = cpus();
@@ -108,14 +109,15 @@ export function markdown(report: BenchReport): string {
         `${cpuPerRequest(r.gateway)} | ${b ? cpuPerRequest(b) : '–'} |`,
     );
   }
-  const peak = Math.max(...report.results.map((r) => r.gateway.peakRssBytes)) / MiB;
+  const peakBytes = Math.max(...report.results.map((r) => r.gateway.peakRssBytes));
   const pages = Object.entries(report.statementsByPageSize)
     .map(([first, n]) => `${n} at first=${first}`)
     .join(', ');
   const constant = new Set(Object.values(report.statementsByPageSize)).size === 1;
   lines.push(
     '',
-    `Gateway peak RSS ${fixed(peak)} MiB (target < ${TARGETS.rssMiB} MiB: ${mark(peak < TARGETS.rssMiB)}). ` +
+    `Gateway peak RSS ${fixed(peakBytes / MiB)} MiB (target < ${TARGETS.rssBytes / 1e6} MB = ` +
+      `${fixed(TARGETS.rssBytes / MiB)} MiB: ${mark(peakBytes < TARGETS.rssBytes)}). ` +
       `SQL statements of the search at different page sizes: ${pages} (${constant ? 'constant' : 'NOT constant'}).`,
   );
   for (const note of report.notes) lines.push('', note);
