@@ -95,8 +95,10 @@ export async function startServerProcess(
   env: Record<string, string | undefined>,
   port: number,
   readyPath: string,
+  /** What runs `args`: Node.js, or `sh` for a start script that becomes Node.js (exec, same pid). */
+  executable: string = process.execPath,
 ): Promise<ServerProcess> {
-  const child: ChildProcess = spawn(process.execPath, args, {
+  const child: ChildProcess = spawn(executable, args, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

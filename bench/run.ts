@@ -49,6 +49,8 @@ const options = {
   warmupSeconds: setting('BENCH_WARMUP_SECONDS', 5),
   loadConcurrency: Math.max(1, setting('BENCH_LOAD_CONCURRENCY', 4)),
 };
+/** The gateway starts as the container image starts it (deploy/Dockerfile): through its start script. */
+const GATEWAY_START = ['scripts/start-gateway.sh', 'dist/gateway/main.js'];
 const log = (message: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -244,6 +246,7 @@ async function main(): Promise<void> {
       args: string[],
       env: (port: number) => Record<string, string | undefined>,
       readyPath: string,
+      executable?: string,
     ) => {
       const port = await freePort();
       log(`starting ${name} …`);
@@ -255,6 +258,7 @@ async function main(): Promise<void> {
         { ...env(port), NODE_ENV: 'production' },
         port,
         readyPath,
+        executable,
       );
       servers.push(server);
       return server;
@@ -278,15 +282,17 @@ async function main(): Promise<void> {
     );
     const uncached = await start(
       'gateway (response cache off)',
-      ['dist/gateway/main.js'],
+      GATEWAY_START,
       (port) => gatewayEnv(false, port, database.env),
       '/readyz',
+      'sh',
     );
     const cached = await start(
       'gateway',
-      ['dist/gateway/main.js'],
+      GATEWAY_START,
       (port) => gatewayEnv(true, port, copies.cached),
       '/readyz',
+      'sh',
     );
 
     // 4. Each scenario: the gateway and its baseline, alternating.
@@ -315,9 +321,9 @@ async function main(): Promise<void> {
 
     const notes = [
       ...scenarioList.map((s) => `- **${s.name}**: ${s.description}.`),
-      '- The gateway runs from its build (`node dist/gateway/main.js`) in production mode, with `NODE_ENV=production` as in the production image (so do the baselines): `OIDC_ISSUER` is the development identity provider, started by the benchmark on loopback, where each authority of scenario 4 signs in (authorization code flow) and from where the gateway fetches the keys to verify their bearer tokens; the certificate key comes from a file. Uncached scenarios on a gateway with `RESPONSE_CACHE_MAX_BYTES=0`. The baselines run through tsx.',
+      '- The gateway runs from its build as the production image starts it (`sh scripts/start-gateway.sh dist/gateway/main.js`, which passes the Node.js flags its configuration asks for) in production mode, with `NODE_ENV=production` as in the production image (so do the baselines): `OIDC_ISSUER` is the development identity provider, started by the benchmark on loopback, where each authority of scenario 4 signs in (authorization code flow) and from where the gateway fetches the keys to verify their bearer tokens; the certificate key comes from a file. Uncached scenarios on a gateway with `RESPONSE_CACHE_MAX_BYTES=0`. The baselines run through tsx.',
       database.kind === 'pglite'
-        ? '- Embedded PostgreSQL lives inside the process that uses it: each server opens its own copy of the loaded data directory, and baseline (a) runs the recorded statements through PGlite in its own single process, as the gateway does. The RSS of such a process includes its database: the WebAssembly memory of PGlite (about 140 MiB with the default 32 MiB of shared_buffers), which never shrinks once grown, and its compiled code.'
+        ? '- Embedded PostgreSQL lives inside the process that uses it: each server opens its own copy of the loaded data directory, and baseline (a) runs the recorded statements through PGlite in its own single process, as the gateway does. The RSS of such a process includes its database: the WebAssembly memory of PGlite (up to about 140 MiB; shared_buffers are 16 MiB of it), which never shrinks once grown, and its compiled code.'
         : "- Baseline (a) uses a `pg` pool of 10 connections, the gateway's default pool size.",
       `- CPU ms / request: the CPU time (user and system, from /proc) the server process used during its rounds, divided by the requests it answered${usesLocalPostgres ? '; after the +, that of the PostgreSQL server on this machine (every postgres process, ended backends included) during the same rounds' : ''}. On a shared machine it explains a ratio better than throughput alone.`,
     ];

@@ -23,6 +23,12 @@ export interface GatewayConfig {
    * Default 20 with embedded PostgreSQL, 0 with a PostgreSQL server.
    */
   heapGrowingPercent: number;
+  /**
+   * V8's young generation: the largest semi-space in MiB, a Node.js start flag that
+   * scripts/start-gateway.sh passes (heap-tuning.ts); 0 keeps V8's own (16 MiB). Default 8 with
+   * embedded PostgreSQL, 0 with a PostgreSQL server.
+   */
+  heapSemiSpaceMb: number;
   /** Accept the development-only X-Dev-Principal header. Never in production mode. */
   devPrincipalHeader: boolean;
   /** Seed the demo catalogue into an empty database. Never in production mode. */
@@ -172,6 +178,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConf
       database.kind === 'pglite' ? 20 : 0,
       0,
       1000,
+    ),
+    heapSemiSpaceMb: integer(
+      'HEAP_SEMI_SPACE_MB',
+      env.HEAP_SEMI_SPACE_MB,
+      database.kind === 'pglite' ? 8 : 0,
+      0,
+      1024,
     ),
     devPrincipalHeader: !production,
     seedDemoData: !production && flag(env.DEMO_DATA, true),

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { configFromEnv } from './config.ts';
-import { tuneHeapGrowing } from './heap-tuning.ts';
+import { describeSemiSpace, semiSpaceFlags, tuneHeapGrowing } from './heap-tuning.ts';
 
 describe('heap growing factor', () => {
   it('defaults to 20 with embedded PostgreSQL and to V8 own factor with a PostgreSQL server', () => {
@@ -39,5 +39,38 @@ describe('heap growing factor', () => {
       encoding: 'utf8',
     });
     expect(unknown.status).not.toBe(0);
+  });
+});
+
+describe('young generation (HEAP_SEMI_SPACE_MB)', () => {
+  it('defaults to 8 MiB with embedded PostgreSQL and to V8 own size with a PostgreSQL server', () => {
+    expect(configFromEnv({}).heapSemiSpaceMb).toBe(8);
+    expect(configFromEnv({ DATABASE_URL: 'postgres://db.example/catalogue' }).heapSemiSpaceMb).toBe(0);
+    expect(
+      configFromEnv({ DATABASE_URL: 'postgres://db.example/catalogue', HEAP_SEMI_SPACE_MB: '12' })
+        .heapSemiSpaceMb,
+    ).toBe(12);
+    for (const value of ['-1', '1025', '8M', 'klein', '2.5']) {
+      expect(() => configFromEnv({ HEAP_SEMI_SPACE_MB: value })).toThrow(
+        /HEAP_SEMI_SPACE_MB must be an integer from 0 to 1024/,
+      );
+    }
+  });
+
+  it('is a start flag this Node.js knows, none at 0', () => {
+    expect(semiSpaceFlags(0)).toEqual([]);
+    expect(semiSpaceFlags(8)).toEqual(['--max-semi-space-size=8']);
+    const started = spawnSync(process.execPath, [...semiSpaceFlags(8), '-e', '0'], { encoding: 'utf8' });
+    expect(started.status, started.stderr).toBe(0);
+  });
+
+  it('says in the start-up log whether the setting is in effect', () => {
+    expect(describeSemiSpace(0, [])).toBeNull();
+    expect(describeSemiSpace(8, ['--max-semi-space-size=8'])).toBe(
+      'young generation of 8 MiB semi-spaces (HEAP_SEMI_SPACE_MB=8)',
+    );
+    expect(describeSemiSpace(8, [])).toMatch(
+      /^HEAP_SEMI_SPACE_MB=8 is not in effect: .*scripts\/start-gateway\.sh passes/,
+    );
   });
 });
