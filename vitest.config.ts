@@ -11,6 +11,8 @@ export default defineConfig({
     exclude: ['node_modules/**', 'dist/**', '.data/**'],
     // Each test file opens its own database (a fresh PostgreSQL database or an in-memory PGlite).
     pool: 'forks',
+    // On embedded PostgreSQL each file's database starts from one migrated dump made here.
+    globalSetup: ['test/helpers/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 120_000,
     reporters: ['default'],

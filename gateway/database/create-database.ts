@@ -21,6 +21,11 @@ export type DatabaseOptions =
        * lower at the same CPU time per search: the operating system caches the data files as well.
        */
       sharedBuffersMb?: number;
+      /**
+       * A dump of a data directory (PGlite's `dumpDataDir`) to start from instead of an empty
+       * database. The tests start each in-memory database from one migrated dump (test/helpers).
+       */
+      initialData?: Blob;
     };
 
 /** The embedded database's shared_buffers unless configured (DatabaseOptions). */
@@ -46,7 +51,10 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
     };
   }
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  const client = await PGlite.create(options.dataDir ?? 'memory://', pgliteOptions(options.sharedBuffersMb));
+  const client = await PGlite.create(options.dataDir ?? 'memory://', {
+    ...pgliteOptions(options.sharedBuffersMb),
+    ...(options.initialData ? { loadDataDir: options.initialData } : {}),
+  });
   const db = new Kysely<Database>({ dialect: new PGliteDialect(client), log: logStatement });
   return {
     db,

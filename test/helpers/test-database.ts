@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
+import { inject } from 'vitest';
 import { createDatabase } from '../../gateway/database/create-database.ts';
 import type { DatabaseHandle } from '../../gateway/database/database.ts';
 import { migrateToLatest } from '../../gateway/database/migrate.ts';
@@ -12,6 +14,8 @@ export interface TestDatabase extends DatabaseHandle {
   /** The connection URL of the database made for this test (PostgreSQL only). */
   url?: string;
 }
+
+let template: Blob | undefined;
 
 /** Creates an empty database of its own for one test file: migrations applied, reference data loaded. */
 export async function createTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
@@ -31,6 +35,10 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
         await adminQuery(adminUrl, `drop database if exists ${name} with (force)`);
       },
     };
+  } else if (options.migrate !== false) {
+    // Migrated, with the reference data: the dump global-setup.ts made for this run.
+    template ??= new Blob([readFileSync(inject('pgliteTemplate')!)]);
+    return createDatabase({ kind: 'pglite', initialData: template });
   } else {
     handle = await createDatabase({ kind: 'pglite' });
   }
