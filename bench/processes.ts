@@ -91,12 +91,11 @@ export function postgresCpuSeconds(): number | null {
  */
 export async function startServerProcess(
   name: string,
-  args: string[],
+  /** The program and its arguments: Node.js, or `sh` and a start script that becomes Node.js (exec, same pid). */
+  [executable, ...args]: readonly [string, ...string[]],
   env: Record<string, string | undefined>,
   port: number,
   readyPath: string,
-  /** What runs `args`: Node.js, or `sh` for a start script that becomes Node.js (exec, same pid). */
-  executable: string = process.execPath,
 ): Promise<ServerProcess> {
   const child: ChildProcess = spawn(executable, args, {
     env: { ...process.env, ...env },

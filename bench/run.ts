@@ -50,7 +50,7 @@ const options = {
   loadConcurrency: Math.max(1, setting('BENCH_LOAD_CONCURRENCY', 4)),
 };
 /** The gateway starts as the container image starts it (deploy/Dockerfile): through its start script. */
-const GATEWAY_START = ['scripts/start-gateway.sh', 'dist/gateway/main.js'];
+const GATEWAY_START = ['sh', 'scripts/start-gateway.sh', 'dist/gateway/main.js'] as const;
 const log = (message: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -243,10 +243,9 @@ async function main(): Promise<void> {
     });
     const start = async (
       name: string,
-      args: string[],
+      command: readonly [string, ...string[]],
       env: (port: number) => Record<string, string | undefined>,
       readyPath: string,
-      executable?: string,
     ) => {
       const port = await freePort();
       log(`starting ${name} …`);
@@ -254,11 +253,10 @@ async function main(): Promise<void> {
       // skip development-only checks there.
       const server = await startServerProcess(
         name,
-        args,
+        command,
         { ...env(port), NODE_ENV: 'production' },
         port,
         readyPath,
-        executable,
       );
       servers.push(server);
       return server;
@@ -270,13 +268,13 @@ async function main(): Promise<void> {
     const copies = { baseline: database.copy('baseline'), cached: database.copy('gateway-cached') };
     const baselineA = await start(
       'baseline (a)',
-      ['--import', 'tsx', 'bench/baseline-sql-server.ts', statementsFile],
+      [process.execPath, '--import', 'tsx', 'bench/baseline-sql-server.ts', statementsFile],
       (port) => ({ ...copies.baseline, PORT: String(port) }),
       '/',
     );
     const baselineB = await start(
       'baseline (b)',
-      ['--import', 'tsx', 'bench/baseline-static-server.ts', bodyFile],
+      [process.execPath, '--import', 'tsx', 'bench/baseline-static-server.ts', bodyFile],
       (port) => ({ PORT: String(port) }),
       '/',
     );
@@ -285,14 +283,12 @@ async function main(): Promise<void> {
       GATEWAY_START,
       (port) => gatewayEnv(false, port, database.env),
       '/readyz',
-      'sh',
     );
     const cached = await start(
       'gateway',
       GATEWAY_START,
       (port) => gatewayEnv(true, port, copies.cached),
       '/readyz',
-      'sh',
     );
 
     // 4. Each scenario: the gateway and its baseline, alternating.

@@ -20,33 +20,30 @@ let template: Blob | undefined;
 /** Creates an empty database of its own for one test file: migrations applied, reference data loaded. */
 export async function createTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
   const adminUrl = process.env.DATABASE_URL;
-  let handle: TestDatabase;
-  if (adminUrl) {
-    const name = `vc_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
-    await adminQuery(adminUrl, `create database ${name}`);
-    const url = new URL(adminUrl);
-    url.pathname = `/${name}`;
-    const opened = await createDatabase({ kind: 'postgres', url: url.toString(), poolSize: 20 });
-    handle = {
-      ...opened,
-      url: url.toString(),
-      close: async () => {
-        await opened.close();
-        await adminQuery(adminUrl, `drop database if exists ${name} with (force)`);
-      },
-    };
-  } else if (options.migrate !== false) {
+  const migrate = options.migrate !== false;
+  if (!adminUrl) {
+    if (!migrate) return createDatabase({ kind: 'pglite' });
     // Migrated, with the reference data: the dump global-setup.ts made for this run.
     template ??= new Blob([readFileSync(inject('pgliteTemplate')!)]);
     return createDatabase({ kind: 'pglite', initialData: template });
-  } else {
-    handle = await createDatabase({ kind: 'pglite' });
   }
-  if (options.migrate !== false) {
-    await migrateToLatest(handle.db);
-    await syncReferenceData(handle.db);
+  const name = `vc_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+  await adminQuery(adminUrl, `create database ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const opened = await createDatabase({ kind: 'postgres', url: url.toString(), poolSize: 20 });
+  if (migrate) {
+    await migrateToLatest(opened.db);
+    await syncReferenceData(opened.db);
   }
-  return handle;
+  return {
+    ...opened,
+    url: url.toString(),
+    close: async () => {
+      await opened.close();
+      await adminQuery(adminUrl, `drop database if exists ${name} with (force)`);
+    },
+  };
 }
 
 async function adminQuery(url: string, text: string): Promise<void> {
