@@ -1,0 +1,138 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_DIALECT } from '../../test/helpers/test-database.ts';
+import { knownRowShapes, LeanRowsClient } from './pg-rows.ts';
+
+// The driver of a PostgreSQL server: on the embedded database's run there is none to talk to.
+describe.runIf(TEST_DIALECT === 'postgres')('rows decoded through compiled row shapes (pg)', () => {
+  let lean: LeanRowsClient;
+  let stock: pg.Client;
+
+  beforeAll(async () => {
+    lean = new LeanRowsClient({ connectionString: process.env.DATABASE_URL });
+    stock = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await Promise.all([lean.connect(), stock.connect()]);
+  });
+
+  afterAll(async () => {
+    await Promise.all([lean?.end(), stock?.end()]);
+  });
+
+  /** Runs the statement on both clients, twice on the lean one (first sight and known shape). */
+  async function both(text: string, values: unknown[] = []) {
+    const expected = await stock.query(text, values);
+    const first = (await lean.query(text, values)) as pg.QueryResult;
+    const again = (await lean.query(text, values)) as pg.QueryResult;
+    return { expected, first, again };
+  }
+
+  it('gives the rows pg gives, for every type the catalogue reads', async () => {
+    const text = `
+      select $1::text as title, 42::int4 as revision, 9007199254740993::int8 as big, 12.50::numeric as price,
+             true as efa, 1.5::float8 as ratio, '2026-11-26T10:00:00Z'::timestamptz as published_at,
+             '2026-11-26'::date as day, '{"a":[1,{"b":null}]}'::jsonb as document,
+             array['DE-BY','DE-HE']::text[] as available_in, array[1,2]::int[] as numbers,
+             null::text as withdrawn_reason, null::timestamptz as withdrawn_at, '\\x0102'::bytea as raw,
+             '1 day'::interval as period, gen_random_uuid() is not null as has_uuid
+      from generate_series(1, 3)`;
+    const { expected, first, again } = await both(text, ['Bauantrag „online“']);
+    expect(first.rows).toEqual(expected.rows);
+    expect(again.rows).toEqual(expected.rows);
+    expect(Object.keys(first.rows[0]!)).toEqual(Object.keys(expected.rows[0]!));
+    expect(first.rows[0]!.published_at).toBeInstanceOf(Date);
+    expect(first.rows[0]!.raw).toBeInstanceOf(Buffer);
+    expect(first.fields.map((f) => f.name)).toEqual(expected.fields.map((f) => f.name));
+    expect(first).toMatchObject({ command: 'SELECT', rowCount: 3 });
+  });
+
+  it('treats column names as data: quotes, braces and code in a name', async () => {
+    const text = `select 1 as "x""y", 2 as "a b", 3 as "}; throw new Error('injected'); ({", 4 as "\\u0000"`;
+    const { expected, first, again } = await both(text);
+    expect(first.rows).toEqual(expected.rows);
+    expect(again.rows).toEqual(expected.rows);
+  });
+
+  it('keeps the first place and the last value of a repeated column name, as pg does', async () => {
+    const { expected, first } = await both(`select 1 as a, 2 as b, 3 as a`);
+    expect(first.rows).toEqual([{ a: 3, b: 2 }]);
+    expect(Object.keys(first.rows[0]!)).toEqual(Object.keys(expected.rows[0]!));
+  });
+
+  it('leaves a column named __proto__ to pg: an own property, the prototype untouched', async () => {
+    const { expected, first } = await both(`select 1 as "__proto__", 2 as b`);
+    expect(first.rows).toEqual(expected.rows);
+    expect(Object.getPrototypeOf(first.rows[0])).toBe(Object.prototype);
+    expect(Object.prototype.hasOwnProperty.call(first.rows[0], '__proto__')).toBe(true);
+  });
+
+  it('notices when the same statement text returns other columns', async () => {
+    await lean.query(`create temporary table shape_change (a int)`);
+    await lean.query(`insert into shape_change values (1)`);
+    expect((await lean.query(`select * from shape_change`)) as pg.QueryResult).toMatchObject({
+      rows: [{ a: 1 }],
+    });
+    await lean.query(`alter table shape_change add column b text default 'x'`);
+    expect((await lean.query(`select * from shape_change`)) as pg.QueryResult).toMatchObject({
+      rows: [{ a: 1, b: 'x' }],
+    });
+    await lean.query(`alter table shape_change alter column a type text`);
+    expect(((await lean.query(`select * from shape_change`)) as pg.QueryResult).rows).toEqual([
+      { a: '1', b: 'x' },
+    ]);
+  });
+
+  it('answers several statements in one text with one result each, as pg does', async () => {
+    const text = `select 1 as a; select 'x' as b, 2 as c`;
+    const expected = (await stock.query(text)) as unknown as pg.QueryResult[];
+    const results = (await lean.query(text)) as unknown as pg.QueryResult[];
+    expect(results.map((r) => r.rows)).toEqual(expected.map((r) => r.rows));
+    expect(results.map((r) => r.rows)).toEqual([[{ a: 1 }], [{ b: 'x', c: 2 }]]);
+  });
+
+  it('reports writes with their command and row count', async () => {
+    await lean.query(`create temporary table counted (id int)`);
+    const inserted = (await lean.query(
+      `insert into counted select generate_series(1, 4)`,
+      [],
+    )) as pg.QueryResult;
+    expect(inserted).toMatchObject({ command: 'INSERT', rowCount: 4, rows: [] });
+    const updated = (await lean.query(
+      `update counted set id = id + $1 where id > 2 returning id`,
+      [10],
+    )) as pg.QueryResult;
+    expect(updated).toMatchObject({ command: 'UPDATE', rowCount: 2, rows: [{ id: 13 }, { id: 14 }] });
+  });
+
+  it('rejects with the server error and stays usable', async () => {
+    await expect(lean.query(`select 1 / $1::int as x`, [0])).rejects.toMatchObject({ code: '22012' });
+    expect(((await lean.query(`select 1 / $1::int as x`, [1])) as pg.QueryResult).rows).toEqual([{ x: 1 }]);
+  });
+
+  it('passes every other kind of call to pg: config objects, array rows, callbacks', async () => {
+    const arrays = (await lean.query({
+      text: 'select 1 as a, $1::text as b',
+      values: ['y'],
+      rowMode: 'array',
+    })) as pg.QueryResult;
+    expect(arrays.rows).toEqual([[1, 'y']]);
+    const viaCallback = await new Promise((resolve, reject) =>
+      lean.query('select 2 as a', [], (error: Error | undefined, result: pg.QueryResult) =>
+        error ? reject(error) : resolve(result.rows),
+      ),
+    );
+    expect(viaCallback).toEqual([{ a: 2 }]);
+  });
+
+  it('refuses type parsers of its own, which its shared row shapes would ignore', () => {
+    expect(() => new LeanRowsClient({ types: pg.types })).toThrow(/no types of its own/);
+    expect(() => lean.setTypeParser(25, (value: string) => value.toUpperCase())).toThrow(
+      /no types of its own/,
+    );
+  });
+
+  it('keeps a bounded number of row shapes', async () => {
+    for (let i = 0; i < 520; i++) await lean.query(`select ${i} as n`);
+    expect(knownRowShapes()).toBeLessThanOrEqual(500);
+    expect(((await lean.query('select 519 as n')) as pg.QueryResult).rows).toEqual([{ n: 519 }]);
+  });
+});
