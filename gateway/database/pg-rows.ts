@@ -10,8 +10,9 @@ import pg from 'pg';
  * statement have a new one, and the code that reads them (resolvers, loaders) never sees the same
  * class twice: its property lookups stay on V8's slowest path. Under detail load that was about a
  * sixth of the gateway's CPU time. Here a statement's row description is turned, once per statement
- * text, into a function that builds a row as one object literal: the rows of a statement share one
- * hidden class, and later executions of the text only check that the description is still the same.
+ * text (at its second execution), into a function that builds a row as one object literal: the rows
+ * of a statement share one hidden class, and later executions of the text only check that the
+ * description is still the same.
  *
  * The rows are the same as `pg`'s: the same column names in the same order (a later column of the
  * same name wins, in the first one's place), the same type parsers (pg-types, resolved when a
@@ -52,9 +53,14 @@ interface QueryInternals {
   handleDataRow(message: DataRowMessage): void;
 }
 
-/** Statement texts whose row shape is known; the oldest goes first when it is full. */
+/**
+ * Statement texts whose row shape is compiled, and texts seen once, which `pg` decodes: a shape is
+ * compiled at a text's second execution, so that statements sent once (a text with literals in it)
+ * cost a set entry instead of a compilation. Each keeps at most MAX_SHAPES, the oldest goes first.
+ */
 const MAX_SHAPES = 500;
 const shapes = new Map<string, RowShape>();
+const seenOnce = new Set<string>();
 
 const identity = pg.types.getTypeParser(25, 'text');
 
@@ -94,8 +100,14 @@ function compileShape(fields: FieldDescription[]): RowShape {
 function shapeFor(text: string, fields: FieldDescription[]): RowShape | null {
   const known = shapes.get(text);
   if (known && sameFields(known, fields)) return known;
+  if (!known && !seenOnce.has(text)) {
+    if (seenOnce.size >= MAX_SHAPES) seenOnce.delete(seenOnce.values().next().value!);
+    seenOnce.add(text);
+    return null;
+  }
   if (fields.some((f) => f.format !== 'text' || f.name === '__proto__')) return null;
   const shape = compileShape(fields);
+  seenOnce.delete(text);
   if (shapes.size >= MAX_SHAPES) shapes.delete(shapes.keys().next().value!);
   shapes.set(text, shape);
   return shape;
