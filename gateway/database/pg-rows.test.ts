@@ -1,6 +1,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_DIALECT } from '../../test/helpers/test-database.ts';
+import { sql } from 'kysely';
+import { createDatabase } from './create-database.ts';
 import { knownRowShapes, LeanRowsClient } from './pg-rows.ts';
 
 // The driver of a PostgreSQL server: on the embedded database's run there is none to talk to.
@@ -130,6 +132,20 @@ describe.runIf(TEST_DIALECT === 'postgres')('rows decoded through compiled row s
     expect(() => lean.setTypeParser(25, (value: string) => value.toUpperCase())).toThrow(
       /no types of its own/,
     );
+  });
+
+  it('is how the catalogue reads PostgreSQL: the pool of createDatabase decodes through it', async () => {
+    const handle = await createDatabase({ kind: 'postgres', url: process.env.DATABASE_URL!, poolSize: 1 });
+    try {
+      const before = knownRowShapes();
+      const read = () => sql<{ wired: string }>`select 'through kysely' as wired`.execute(handle.db);
+      await read();
+      const { rows } = await read();
+      expect(rows).toEqual([{ wired: 'through kysely' }]);
+      expect(knownRowShapes()).toBe(before + 1);
+    } finally {
+      await handle.close();
+    }
   });
 
   it('compiles a shape at the second execution of a text, and keeps a bounded number', async () => {
