@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startGatewayProcess, type GatewayProcess } from '../helpers/gateway-process.ts';
 import { startTestIdentityProvider } from '../helpers/identity-provider.ts';
 import { makeListing } from '../helpers/listings.ts';
 
@@ -43,27 +44,14 @@ async function runToEnd(script: string, args: string[], env: NodeJS.ProcessEnv =
 }
 
 /** Starts `npm start`; resolves once its log shows `ready` (by default the GraphQL URL line). */
-async function startGateway(env: NodeJS.ProcessEnv, ready = /GraphQL: .*\n/) {
-  const gateway = run('gateway/main.ts', [], { PORT: '0', HOST: '127.0.0.1', ...env });
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not ready within 90 s:\n${gateway.output()}`)), 90_000);
-    gateway.child.stdout!.on('data', () => {
-      const match = /GraphQL: (http:\/\/\S+)\/graphql/.exec(gateway.output());
-      if (match && ready.test(gateway.output())) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    void gateway.exited.then((code) => reject(new Error(`exited with ${code}:\n${gateway.output()}`)));
+async function startGateway(env: NodeJS.ProcessEnv, ready?: RegExp): Promise<GatewayProcess> {
+  const gateway = await startGatewayProcess({
+    env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', ...env },
+    ready,
+    timeoutMs: 90_000,
   });
-  return {
-    url,
-    output: gateway.output,
-    stop: async () => {
-      gateway.child.kill('SIGTERM');
-      await gateway.exited;
-    },
-  };
+  children.push(gateway.child);
+  return gateway;
 }
 
 async function graphql(url: string, query: string, variables: unknown, headers: Record<string, string>) {

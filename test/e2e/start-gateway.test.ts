@@ -1,8 +1,9 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startGatewayProcess } from '../helpers/gateway-process.ts';
 
 // scripts/start-gateway.sh: how npm start and the container image start the gateway. It asks the
 // gateway's configuration for the Node.js start flags (gateway/node-flags.ts), then becomes the
@@ -53,32 +54,22 @@ describe('sh scripts/start-gateway.sh', () => {
   };
 
   it('becomes node with the flags, and the gateway answers and stops on SIGTERM', async () => {
-    const child = spawn('sh', ['scripts/start-gateway.sh', 'gateway/main.ts'], {
+    const gateway = await startGatewayProcess({
+      command: ['sh', 'scripts/start-gateway.sh', 'gateway/main.ts'],
       env: { ...baseEnv(), PORT: '0', DEV_IDP_PORT: '0', DEMO_DATA: 'false', DATA_DIR: dataDir() },
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    let output = '';
-    child.stderr.on('data', (chunk) => (output += chunk));
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stdout.on('data', (chunk) => {
-        output += chunk;
-        const found = /GraphQL: (http:\/\/\S+)\/graphql/.exec(output);
-        if (found) resolve(found[1]!);
-      });
-      child.on('exit', (code) => reject(new Error(`exited with ${code} before listening:\n${output}`)));
-    });
+    const { url, child, output } = gateway;
     try {
       expect((await fetch(`${url}/readyz`)).status).toBe(200);
       // The script's process became node (exec): same pid, the flag in its command line.
       const cmdline = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
       expect(cmdline[0]).toMatch(/node$/);
       expect(cmdline.slice(1)).toEqual(['--max-semi-space-size=8', '--import', 'tsx', 'gateway/main.ts']);
-      expect(output).toContain('young generation of 8 MiB semi-spaces (HEAP_SEMI_SPACE_MB=8)');
+      expect(output()).toContain('young generation of 8 MiB semi-spaces (HEAP_SEMI_SPACE_MB=8)');
     } finally {
       child.kill('SIGTERM');
     }
-    expect(await exited).toBe(0);
+    expect(await gateway.exited).toBe(0);
   });
 
   it('does not start the gateway when the configuration is bad, and says why', () => {

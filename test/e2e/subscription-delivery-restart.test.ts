@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +13,7 @@ import {
 import { syncReferenceData } from '../../gateway/catalog/sync-reference-data.ts';
 import { createDatabase } from '../../gateway/database/create-database.ts';
 import { migrateToLatest } from '../../gateway/database/migrate.ts';
+import { startGatewayProcess, type GatewayProcess } from '../helpers/gateway-process.ts';
 import { seedSubscriptionWorld, SUBSCRIBE } from '../helpers/subscription-fixtures.ts';
 import { createTestDatabase, TEST_DIALECT, type TestDatabase } from '../helpers/test-database.ts';
 
@@ -66,15 +67,8 @@ afterAll(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
-interface GatewayProcess {
-  url: string;
-  child: ChildProcess;
-  output: () => string;
-}
-
 async function startGateway(deliveryIntervalMs: number): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/main.ts'], {
-    cwd: new URL('../../', import.meta.url).pathname,
+  const gateway = await startGatewayProcess({
     env: {
       PATH: process.env.PATH,
       ...databaseEnv,
@@ -85,24 +79,9 @@ async function startGateway(deliveryIntervalMs: number): Promise<GatewayProcess>
       SUBSCRIPTION_CERTIFICATION_CHECK_INTERVAL_MS: '0',
       OUTBOUND_ALLOWED_ADDRESSES: '127.0.0.0/8',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  children.push(child);
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no URL within 60 s:\n${output}`)), 60_000);
-    child.stdout!.on('data', () => {
-      const match = /GraphQL: (http:\/\/[^\s]+)\/graphql/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    child.on('exit', (code, signal) => reject(new Error(`exited with ${code ?? signal}:\n${output}`)));
-  });
-  return { url, child, output: () => output };
+  children.push(gateway.child);
+  return gateway;
 }
 
 async function graphql(url: string, query: string, variables: Record<string, unknown>, as: string) {
@@ -164,10 +143,7 @@ describe(`a gateway process killed between commit and delivery (${TEST_DIALECT})
 
     // Delivered means recorded: once the second process has shut down (its worker finishes the run it
     // is in), the outbox row says DELIVERED, after one attempt.
-    await new Promise<void>((resolve) => {
-      second.child.once('exit', () => resolve());
-      second.child.kill('SIGTERM');
-    });
+    await second.stop();
     const database = testDatabase ?? (await createDatabase({ kind: 'pglite', dataDir: dataDir! }));
     try {
       const rows = await database.db
