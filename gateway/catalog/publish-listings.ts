@@ -18,7 +18,6 @@ interface Prepared {
   input: PublishInput;
   id: string;
   hash: string;
-  documentJson: string;
   columns: ReturnType<typeof listingColumns>;
   endpoint: string | null;
   fetchedAt: Date;
@@ -78,7 +77,6 @@ function prepare(input: PublishInput): Prepared {
     input,
     id: `${input.providerId}/${input.listing.id}`,
     hash: contentHash(input.listing),
-    documentJson: JSON.stringify(input.listing),
     columns: listingColumns(input.listing),
     endpoint: input.endpoint ?? null,
     fetchedAt: input.fetchedAt ?? new Date(),
