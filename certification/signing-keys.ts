@@ -137,9 +137,12 @@ async function makeCurrent(
       .where('kid', '=', key.kid)
       .execute();
   }
+  // Demo mode signs only with the current generated key, so a retired one's private part is dropped
+  // with it: kept, it could only ever serve to forge certificates that verify against its published
+  // public key. (A configured key's private part is never stored; its file can make it current again.)
   const retired = await trx
     .updateTable('certification_signing_key')
-    .set({ retired_at: sql<Date>`now()` })
+    .set({ retired_at: sql<Date>`now()`, private_jwk: null })
     .where('kid', '<>', key.kid)
     .where('retired_at', 'is', null)
     .returning('kid')

@@ -46,7 +46,11 @@ export async function verifyCatalogueCertificate(
   }
   const offline = await verifyCertificateJws(jws, await publishedKeys(db), { now, issuer });
   const claims = offline.claims;
-  const [certificate] = claims ? await certificatesById(db, [claims.jti]) : [];
+  const [stored] = claims ? await certificatesById(db, [claims.jti]) : [];
+  // The record under the token's id vouches only for the very token the catalogue issued: a token
+  // signed by a published key (an old one whose private part leaked, say) that borrows a real
+  // certificate's id for other claims is not that certificate.
+  const certificate = stored?.jws === jws ? stored : undefined;
   if (!offline.valid) {
     return {
       valid: false,
@@ -70,8 +74,14 @@ export async function verifyCatalogueCertificate(
     claims: offline.claims,
     certificate: certificate ?? null,
   });
-  if (!certificate)
-    return result('UNKNOWN_CERTIFICATE', `The catalogue has no record of certificate ${offline.claims.jti}.`);
+  if (!certificate) {
+    return result(
+      'UNKNOWN_CERTIFICATE',
+      stored
+        ? `The catalogue issued certificate ${offline.claims.jti} as another token than this one: this token is not a certificate of the catalogue.`
+        : `The catalogue has no record of certificate ${offline.claims.jti}.`,
+    );
+  }
   if (certificate.revoked_at !== null) {
     return result(
       'REVOKED',

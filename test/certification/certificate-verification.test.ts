@@ -296,6 +296,38 @@ describe('signing keys', () => {
       expect(stored.every((k) => k.private_jwk === null)).toBe(true);
       expect(stored.find((k) => k.kid === old.keyId)!.retired_at).not.toBeNull();
       expect(stored.find((k) => k.kid === fresh.keyId)!.retired_at).toBeNull();
+      // The demo key of the previous test was retired with the first configured key: its private part is gone.
+      const generated = await after.db
+        .selectFrom('certification_signing_key')
+        .select(['private_jwk', 'retired_at'])
+        .where('origin', '=', 'GENERATED')
+        .execute();
+      expect(generated).toEqual([{ private_jwk: null, retired_at: expect.any(Date) }]);
+
+      // A token signed by a published key (here the retired one, as if its private part had leaked)
+      // that borrows a real certificate's id for other claims is not that certificate.
+      const neu = await after.db
+        .selectFrom('service')
+        .select(['content_hash'])
+        .where('id', '=', 'suedwerk/rotation-neu')
+        .executeTakeFirstOrThrow();
+      const claims = decodePayload(old.jws) as { service: Record<string, unknown> };
+      const borrowed = await new SignJWT({
+        ...claims,
+        sub: 'suedwerk/rotation-neu',
+        service: { ...claims.service, id: 'suedwerk/rotation-neu', contentHash: neu.content_hash },
+        profile: { id: 'dvs-hoch', version: 1 },
+      })
+        .setProtectedHeader({ alg: 'ES256', kid: old.keyId, typ: CERTIFICATE_TYP })
+        .sign(ecKey);
+      const result = await verify(after, borrowed);
+      expect(result).toMatchObject({
+        valid: false,
+        signatureValid: true,
+        problem: 'UNKNOWN_CERTIFICATE',
+        certificate: null,
+      });
+      expect(result.message).toContain('another token');
     } finally {
       await after.close();
     }
