@@ -22,24 +22,58 @@ export interface ChannelListener {
 const RECONNECT_MIN_MS = 100;
 const RECONNECT_MAX_MS = 5000;
 
+/** How often the listening connection proves it still answers, and how long it may take to. */
+export interface HeartbeatOptions {
+  /** Pause between two heartbeats, in ms. Default 2000. */
+  heartbeatIntervalMs?: number;
+  /** A heartbeat (or a connection attempt) not answered within this many ms means the connection is down. Default 3000. */
+  heartbeatTimeoutMs?: number;
+}
+
 /**
  * LISTENs on a dedicated PostgreSQL connection (not one of the pool's: a pooled connection is
  * handed to other work and would miss or steal notifications). Reconnects with backoff, reporting
  * the gap through `handlers.connection`. Resolves once the first LISTEN is in place.
+ *
+ * A connection can die without closing (a NAT or load balancer that forgets it, a network cut): no
+ * error arrives and notifications just stop, for as long as TCP keepalive takes to notice (hours by
+ * default). So the connection answers a `select 1` every couple of seconds; one that does not within
+ * the timeout is reported down, and whoever relies on the notifications stops trusting them.
  */
 export async function listenPostgres(
   url: string,
   channel: string,
   handlers: ListenHandlers,
+  options: HeartbeatOptions = {},
 ): Promise<ChannelListener> {
+  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 2000;
+  const heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 3000;
   let client: pg.Client | undefined;
   let connected = false;
   let closed = false;
   let delay = RECONNECT_MIN_MS;
   let timer: NodeJS.Timeout | undefined;
+  let heartbeat: NodeJS.Timeout | undefined;
+
+  const beat = (current: pg.Client) => {
+    heartbeat = setTimeout(() => {
+      withTimeout(current.query('select 1'), heartbeatTimeoutMs, 'no answer to the heartbeat').then(
+        () => {
+          if (client === current && !closed) beat(current);
+        },
+        (error: unknown) => {
+          if (client !== current) return;
+          destroySocket(current);
+          down((error as Error).message);
+        },
+      );
+    }, heartbeatIntervalMs);
+    heartbeat.unref();
+  };
 
   const down = (reason: string) => {
     if (closed) return;
+    clearTimeout(heartbeat);
     const wasConnected = connected;
     connected = false;
     client?.removeAllListeners();
@@ -60,6 +94,7 @@ export async function listenPostgres(
     const candidate = new pg.Client({
       connectionString: url,
       keepAlive: true,
+      connectionTimeoutMillis: heartbeatTimeoutMs,
       application_name: `catalogue-listen-${channel}`,
     });
     candidate.on('error', (error) => down(error.message));
@@ -70,7 +105,11 @@ export async function listenPostgres(
     client = candidate;
     try {
       await candidate.connect();
-      await candidate.query(`listen ${pg.escapeIdentifier(channel)}`);
+      await withTimeout(
+        candidate.query(`listen ${pg.escapeIdentifier(channel)}`),
+        heartbeatTimeoutMs,
+        'no answer to LISTEN',
+      );
     } catch (error) {
       down((error as Error).message);
       throw error;
@@ -82,6 +121,7 @@ export async function listenPostgres(
     connected = true;
     delay = RECONNECT_MIN_MS;
     handlers.connection(true);
+    beat(candidate);
   };
 
   try {
@@ -99,13 +139,38 @@ export async function listenPostgres(
       closed = true;
       connected = false;
       clearTimeout(timer);
+      clearTimeout(heartbeat);
       const last = client;
       client = undefined;
-      last?.removeAllListeners();
-      last?.on('error', () => {});
-      await last?.end().catch(() => {});
+      if (!last) return;
+      last.removeAllListeners();
+      last.on('error', () => {});
+      await withTimeout(last.end(), heartbeatTimeoutMs, 'no answer to the end of the connection').catch(() =>
+        destroySocket(last),
+      );
     },
   };
+}
+
+/**
+ * Closes a client's socket without a goodbye. Ending a connection that does not answer waits for an
+ * answer that never comes, and its socket would keep the process alive.
+ */
+function destroySocket(client: pg.Client): void {
+  (client as unknown as { connection?: { stream?: { destroy?(): void } } }).connection?.stream?.destroy?.();
+}
+
+/** `promise`, or a rejection with `message` when it has not settled within `ms`. */
+async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timeout: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timeout = setTimeout(() => reject(new Error(`${message} within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timeout);
+  }
 }
 
 /**

@@ -1,0 +1,88 @@
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { TEST_DIALECT } from '../../test/helpers/test-database.ts';
+import { listenPostgres, type ChannelListener } from './listen.ts';
+
+/**
+ * A TCP relay to PostgreSQL that can stop relaying on the connections it holds without closing
+ * them: what a NAT or load balancer that forgets a connection does. New connections are relayed.
+ */
+async function startRelay(target: URL) {
+  const held: Socket[] = [];
+  const all: Socket[] = [];
+  const server: Server = createServer((inbound) => {
+    const outbound = connect(Number(target.port || 5432), target.hostname);
+    inbound.pipe(outbound);
+    outbound.pipe(inbound);
+    inbound.on('error', () => {});
+    outbound.on('error', () => {});
+    held.push(inbound, outbound);
+    all.push(inbound, outbound);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = new URL(target);
+  url.hostname = '127.0.0.1';
+  url.port = String((server.address() as AddressInfo).port);
+  return {
+    url: url.toString(),
+    /** Stops relaying on every connection so far; the sockets stay open and silent. */
+    blackHole() {
+      for (const socket of held.splice(0)) {
+        socket.unpipe();
+        socket.pause();
+      }
+    },
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of all) socket.destroy();
+      });
+    },
+  };
+}
+
+async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+describe.runIf(TEST_DIALECT === 'postgres')('a PostgreSQL LISTEN', () => {
+  const cleanup: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const step of cleanup.splice(0).reverse()) await step();
+  });
+
+  it('reports a connection that stops answering without closing as down, and listens again', async () => {
+    const relay = await startRelay(new URL(process.env.DATABASE_URL!));
+    cleanup.push(() => relay.close());
+    const events: (boolean | string)[] = [];
+    const listener: ChannelListener = await listenPostgres(
+      relay.url,
+      'vc_listen_heartbeat',
+      { notification: (payload) => events.push(payload), connection: (up) => events.push(up) },
+      { heartbeatIntervalMs: 50, heartbeatTimeoutMs: 300 },
+    );
+    cleanup.push(() => listener.close());
+    expect(events).toEqual([true]);
+
+    relay.blackHole();
+    await until(() => events.length >= 3, 5000);
+    // Down, then up again over a new connection through the relay.
+    expect(events).toEqual([true, false, true]);
+    expect(listener.connected).toBe(true);
+
+    const notifier = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await notifier.connect();
+    await notifier.query(`select pg_notify('vc_listen_heartbeat', 'nach der Unterbrechung')`);
+    await notifier.end();
+    await until(() => events.length >= 4, 5000);
+    expect(events).toEqual([true, false, true, 'nach der Unterbrechung']);
+
+    // Closing a connection that has stopped answering does not wait for it (it would wait forever).
+    relay.blackHole();
+    await listener.close();
+    expect(listener.connected).toBe(false);
+  });
+});
