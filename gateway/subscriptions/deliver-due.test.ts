@@ -16,6 +16,8 @@ import {
   subscriptionTestConfig,
 } from '../../test/helpers/subscription-fixtures.ts';
 import { scrapeMetrics, startTestServer, type TestServer } from '../../test/helpers/test-server.ts';
+import { loadCertificateSigner } from '../../certification/signing-keys.ts';
+import { deliverDue } from './deliver-due.ts';
 import { validateWebhookUrl } from './provider-webhook.ts';
 import { subscriptionsConfigFromEnv } from './subscriptions-config.ts';
 
@@ -406,6 +408,62 @@ describe('several replicas', () => {
     expect(webhook.received).toHaveLength(3);
     const ids = webhook.received.map((r) => JSON.parse(r.body.toString('utf8')).subscription.id);
     expect(new Set(ids)).toEqual(new Set(subscriptions.map((s) => s.id)));
+  });
+
+  it('count a later batch’s lease and backoff from its own time, not from the start of the run', async () => {
+    // Counted from the start, a run that had waited on slow webhooks for longer than a lease claimed
+    // rows whose lease had already run out: another replica could send them at the same time.
+    const first = await requestSubscription('stadt-kiel');
+    const second = await requestSubscription('stadt-luebeck');
+    webhook.answers.push(500, 500);
+    let release!: () => void;
+    webhook.hold = new Promise((resolve) => (release = resolve));
+    // The replica's worker runs on the real clock (here one second ahead, so that both are due).
+    const clock = () => new Date(Date.now() + 1000);
+    const now = clock();
+    const signer = await loadCertificateSigner(t.db, { kind: 'generate' }, t.server.config.certificateIssuer);
+    const run = deliverDue(t.db, clock, {
+      signer,
+      fetch,
+      config: t.server.config.subscriptions,
+      workerId: 'test',
+      batchSize: 1,
+    });
+    while (webhook.received.length < 1) await new Promise((resolve) => setImmediate(resolve));
+    // The first webhook keeps the run waiting for 1.5 s before it fails.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    webhook.hold = null;
+    release();
+    expect(await run).toMatchObject({ retrying: 2, lost: 0 });
+    const [one] = await outboxOf(first.id);
+    const [two] = await outboxOf(second.id);
+    expect(one!.last_attempt_at!.getTime()).toBeGreaterThanOrEqual(now.getTime());
+    expect(one!.next_attempt_at.getTime()).toBeGreaterThanOrEqual(now.getTime() + 1500 + BASE);
+    expect(two!.last_attempt_at!.getTime()).toBeGreaterThanOrEqual(now.getTime() + 1500);
+    expect(two!.next_attempt_at.getTime()).toBeGreaterThanOrEqual(now.getTime() + 1500 + BASE);
+  });
+
+  it('stop after the batch they are sending when the replica stops; the rest stays due', async () => {
+    const first = await requestSubscription('stadt-kiel');
+    const second = await requestSubscription('stadt-luebeck');
+    let release!: () => void;
+    webhook.hold = new Promise((resolve) => (release = resolve));
+    const stopping = new AbortController();
+    const signer = await loadCertificateSigner(t.db, { kind: 'generate' }, t.server.config.certificateIssuer);
+    const run = deliverDue(t.db, new Date(Date.now() + 1000), {
+      signer,
+      fetch,
+      config: t.server.config.subscriptions,
+      workerId: 'test',
+      batchSize: 1,
+      signal: stopping.signal,
+    });
+    while (webhook.received.length < 1) await new Promise((resolve) => setImmediate(resolve));
+    stopping.abort();
+    release();
+    expect(await run).toMatchObject({ delivered: 1 });
+    expect(await outboxOf(first.id)).toMatchObject([{ state: 'DELIVERED' }]);
+    expect(await outboxOf(second.id)).toMatchObject([{ state: 'PENDING', attempts: 0 }]);
   });
 
   it('take over a claim whose lease expired (its replica died while sending)', async () => {

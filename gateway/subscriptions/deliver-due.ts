@@ -21,6 +21,8 @@ export interface DeliveryOptions {
   workerId: string;
   /** Outbox rows claimed and sent at once. Default 20. */
   batchSize?: number;
+  /** Ends the run after the batch being sent (the replica is stopping); what is left stays due. */
+  signal?: AbortSignal;
 }
 
 export interface DeliveryReport {
@@ -43,48 +45,60 @@ export function retryDelay(
 }
 
 /**
- * Sends every notification that is due at `now`, batch by batch, until none is left; tests drive it
- * with the time they want. Each batch is claimed in one statement (`FOR UPDATE SKIP LOCKED`) that also
+ * Sends every notification that is due at `now`, batch by batch, until none is left. `now` is a
+ * clock (a replica's worker passes the real one) or a fixed time (tests drive it with the time they
+ * want). Each batch is claimed in one statement (`FOR UPDATE SKIP LOCKED`) that also
  * sets a lease: other replicas pass over claimed rows, and a replica that dies while sending leaves a
  * lease that expires, after which the row is claimed again. So a step is delivered at least once and
  * never by two replicas at once; receivers drop repeats by `notificationId`. Within one subscription,
  * notifications go out in the order of their steps.
+ *
+ * With a clock, a batch's lease counts from when it is claimed, and a failed attempt's backoff from
+ * when it failed. (Counted from the start of a run that had waited on slow webhooks for longer than a
+ * lease, a later claim's lease had run out before it was sent, and another replica could send the same
+ * step at the same time.) What is due is fixed at the start, so that the run ends once each due row
+ * was tried once.
  */
 export async function deliverDue(
   db: Kysely<Database>,
-  now: Date,
+  now: Date | (() => Date),
   options: DeliveryOptions,
 ): Promise<DeliveryReport> {
   const report: DeliveryReport = { delivered: 0, retrying: 0, dead: 0, skipped: 0, lost: 0 };
   const batchSize = options.batchSize ?? 20;
   // A live claimer finishes (timeout included) well before its lease ends.
   const leaseMs = options.config.webhookTimeoutMs + 30_000;
-  for (;;) {
+  const clock = typeof now === 'function' ? now : () => now;
+  const dueAt = clock();
+  while (!options.signal?.aborted) {
     const claimToken = `${options.workerId}:${randomUUID()}`;
-    const claimed = await claim(db, now, claimToken, leaseMs, batchSize);
-    const outcomes = await Promise.all(claimed.map((row) => deliverOne(db, now, row, claimToken, options)));
+    const claimed = await claim(db, dueAt, clock(), claimToken, leaseMs, batchSize);
+    const outcomes = await Promise.all(claimed.map((row) => deliverOne(db, clock, row, claimToken, options)));
     for (const outcome of outcomes) report[outcome]++;
-    // A failed row is due again only after `now`, and a finished one frees the next step of its
+    // A failed row is due again only after `dueAt`, and a finished one frees the next step of its
     // subscription: claiming until nothing is due ends once every due row was tried once.
-    if (claimed.length === 0) return report;
+    if (claimed.length === 0) break;
   }
+  return report;
 }
 
+/** Claims up to `batchSize` rows due at `dueAt` whose lease (if any) has ended at `at`, for a lease from `at`. */
 async function claim(
   db: Kysely<Database>,
-  now: Date,
+  dueAt: Date,
+  at: Date,
   claimToken: string,
   leaseMs: number,
   batchSize: number,
 ): Promise<Claimed[]> {
-  const leaseUntil = new Date(now.getTime() + leaseMs);
+  const leaseUntil = new Date(at.getTime() + leaseMs);
   const { rows } = await sql<Claimed>`
     update subscription_outbox o
-    set lease_owner = ${claimToken}, lease_until = ${leaseUntil}, attempts = o.attempts + 1, last_attempt_at = ${now}
+    set lease_owner = ${claimToken}, lease_until = ${leaseUntil}, attempts = o.attempts + 1, last_attempt_at = ${at}
     where o.id in (
       select c.id from subscription_outbox c
-      where c.state = 'PENDING' and c.next_attempt_at <= ${now}
-        and (c.lease_until is null or c.lease_until <= ${now})
+      where c.state = 'PENDING' and c.next_attempt_at <= ${dueAt}
+        and (c.lease_until is null or c.lease_until <= ${at})
         and not exists (
           select 1 from subscription_outbox e
           where e.subscription_id = c.subscription_id and e.state = 'PENDING' and e.id < c.id)
@@ -99,7 +113,7 @@ async function claim(
 
 async function deliverOne(
   db: Kysely<Database>,
-  now: Date,
+  clock: () => Date,
   row: Claimed,
   claimToken: string,
   options: DeliveryOptions,
@@ -120,7 +134,7 @@ async function deliverOne(
 
   if (!row.webhook_url) {
     return finish(
-      { state: 'SKIPPED', finished_at: now, target_url: null, last_error: 'the provider has no webhook' },
+      { state: 'SKIPPED', finished_at: clock(), target_url: null, last_error: 'the provider has no webhook' },
       'skipped',
     );
   }
@@ -148,7 +162,7 @@ async function deliverOne(
       return finish(
         {
           state: 'DELIVERED',
-          finished_at: now,
+          finished_at: clock(),
           target_url: row.webhook_url,
           last_status: status,
           last_error: null,
@@ -165,6 +179,7 @@ async function deliverOne(
         : cause.message;
   }
 
+  const now = clock();
   // A delivery sent again after it was given up gets a retry period of its own.
   const giveUpAt = (row.retried_at ?? row.created_at).getTime() + options.config.giveUpAfterMs;
   if (now.getTime() >= giveUpAt) {

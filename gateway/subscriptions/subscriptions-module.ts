@@ -52,8 +52,16 @@ export function createSubscriptionsModule(options: {
     });
   const workerId = `${hostname()}:${process.pid}`;
 
-  const deliver = async (now = new Date()) =>
-    deliverDue(db, now, { signer: options.signer, fetch, config, workerId });
+  // Stopping the replica ends a delivery run after the batch it is sending, not after the backlog.
+  let stopping = new AbortController();
+  const deliver = async (now?: Date) =>
+    deliverDue(db, now ?? (() => new Date()), {
+      signer: options.signer,
+      fetch,
+      config,
+      workerId,
+      signal: stopping.signal,
+    });
   const check = (now = new Date()) => checkCertificationChanges(db, now);
 
   const loops: Loop[] = [];
@@ -72,12 +80,14 @@ export function createSubscriptionsModule(options: {
     deliverDue: deliver,
     checkCertificationChanges: check,
     async start() {
+      stopping = new AbortController();
       if (config.deliveryIntervalMs > 0)
         loops.push(startLoop('subscription delivery', config.deliveryIntervalMs, deliver));
       if (config.certificationCheckIntervalMs > 0)
         loops.push(startLoop('subscription certification check', config.certificationCheckIntervalMs, check));
     },
     async stop() {
+      stopping.abort();
       await Promise.all(loops.splice(0).map((loop) => loop.stop()));
     },
   };
