@@ -387,7 +387,14 @@ describe('lists', () => {
   });
 
   it('refuses a bad page size or cursor (BAD_USER_INPUT)', async () => {
-    for (const variables of [{ first: 0 }, { first: 101 }, { after: 'bm9wZQ' }, { after: '!!' }]) {
+    const beyondBigint = Buffer.from('seq:9223372036854775808').toString('base64url');
+    for (const variables of [
+      { first: 0 },
+      { first: 101 },
+      { after: 'bm9wZQ' },
+      { after: '!!' },
+      { after: beyondBigint },
+    ]) {
       const response = await t.graphql(LIST, variables, { as: 'coordinator@koordinierung' });
       expect(response.errors?.[0]?.extensions.code, JSON.stringify(variables)).toBe('BAD_USER_INPUT');
     }

@@ -5,11 +5,14 @@ export function encodeSequenceCursor(sequence: string | number): string {
   return Buffer.from(`seq:${sequence}`, 'utf8').toString('base64url');
 }
 
+const MAX_BIGINT = 2n ** 63n - 1n;
+
 /** Decodes `after`; anything else is BAD_USER_INPUT. */
 export function decodeSequenceCursor(text: string): string {
   const decoded = /^[A-Za-z0-9_-]{1,100}$/.test(text) ? Buffer.from(text, 'base64url').toString('utf8') : '';
   const match = /^seq:([1-9][0-9]{0,18})$/.exec(decoded);
-  if (!match) {
+  // Nineteen digits may still lie beyond PostgreSQL's bigint, which the cursor is compared as.
+  if (!match || BigInt(match[1]!) > MAX_BIGINT) {
     throw new UserError(
       'BAD_USER_INPUT',
       "The cursor in `after` is malformed; use a cursor from this list's edges.",
