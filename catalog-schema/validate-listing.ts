@@ -3,6 +3,7 @@ import addFormatsModule from 'ajv-formats';
 import schema from './listing.schema.json' with { type: 'json' };
 import type { Listing } from './generated/listing.ts';
 import { referenceData } from './reference-data.ts';
+import { findUnstorable } from './storable-text.ts';
 
 /** One reason a listing document is invalid: a JSON Pointer to the field and what is wrong with it. */
 export interface ListingProblem {
@@ -55,6 +56,13 @@ export function validateListing(document: unknown): ListingValidation {
   }
   const listing = document;
   const problems: ListingProblem[] = [];
+  const unstorableText = findUnstorable(listing, '');
+  if (unstorableText) {
+    problems.push({
+      path: unstorableText.path,
+      message: `holds ${unstorableText.what}, which cannot be stored`,
+    });
+  }
   const ref = referenceData();
   listing.ozgIds?.forEach((id, i) => {
     if (!ref.ozgLeistungen.has(id)) problems.push({ path: `/ozgIds/${i}`, message: `unknown OZG-ID ${id}` });

@@ -35,6 +35,7 @@ import { directExecution } from './graphql/direct-execution.ts';
 import { apolloPluginOf, type OperationHook } from './graphql/operation-hooks.ts';
 import { costLimit } from './graphql/query-limits/cost-limit.ts';
 import { depthLimitRule } from './graphql/query-limits/depth-limit-rule.ts';
+import { storableLiteralsRule, storableVariables } from './graphql/storable-text.ts';
 import { documentLengthRule } from './graphql/query-limits/document-length-rule.ts';
 import { documentTokenLimit } from './graphql/query-limits/document-tokens-plugin.ts';
 import { visibilityOf } from './graphql/response-cache/cache-key.ts';
@@ -140,6 +141,7 @@ export async function createServer(
   // Checks and reports for every operation, however it is answered: through Apollo Server, or
   // directly once it is known and compiled (graphql/direct-execution.ts).
   const operationHooks: OperationHook[] = [
+    storableVariables(),
     costLimit({ maxCost: limits.maxCost }),
     sqlStatementCount({ expose: config.exposeSqlStatementCount, metrics }),
     ...(responseCache ? [responseCacheHook(responseCache)] : []),
@@ -154,6 +156,7 @@ export async function createServer(
       documentLengthRule(limits.maxDocumentLength),
       depthLimitRule(limits.maxDepth),
       aliasLimitRule(limits.maxAliases),
+      storableLiteralsRule,
     ],
     includeStacktraceInErrorResponses: false,
     // main.ts owns shutdown: it closes HTTP, Apollo and the database in order on SIGINT/SIGTERM.

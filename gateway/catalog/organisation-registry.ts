@@ -54,7 +54,9 @@ export function validateOrganisation(
       message: 'must be 2 to 63 lowercase letters, digits or hyphens, starting with a letter or digit',
     });
   }
-  if (name.length < 2 || name.length > 200)
+  // Counted in characters (code points), as PostgreSQL's length() in the table's check counts them.
+  const nameLength = [...name].length;
+  if (nameLength < 2 || nameLength > 200)
     problems.push({ path: '/name', message: 'must be 2 to 200 characters' });
   const land = referenceData().laender.get(input.land);
   if (!land)
