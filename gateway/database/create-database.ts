@@ -4,6 +4,7 @@ import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database, DatabaseHandle } from './database.ts';
+import { lockDataDir } from './data-dir-lock.ts';
 import { listenPglite, listenPostgres } from './listen.ts';
 import { LeanRowsClient } from './pg-rows.ts';
 import { PGliteDialect } from './pglite-dialect.ts';
@@ -56,19 +57,33 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
       close: () => db.destroy(),
     };
   }
-  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  const client = await PGlite.create(options.dataDir ?? 'memory://', {
-    ...pgliteOptions(options.sharedBuffersMb),
-    ...(options.initialData ? { loadDataDir: options.initialData } : {}),
-  });
+  let release = () => {};
+  if (options.dataDir) {
+    mkdirSync(options.dataDir, { recursive: true });
+    release = lockDataDir(options.dataDir);
+  }
+  let client: PGlite;
+  try {
+    client = await PGlite.create(options.dataDir ?? 'memory://', {
+      ...pgliteOptions(options.sharedBuffersMb),
+      ...(options.initialData ? { loadDataDir: options.initialData } : {}),
+    });
+  } catch (error) {
+    release();
+    throw error;
+  }
   const db = new Kysely<Database>({ dialect: new PGliteDialect(client), log: logStatement });
   return {
     db,
     dialect: 'pglite',
     listen: (channel, handlers) => listenPglite(client, db as Kysely<unknown>, channel, handlers),
     close: async () => {
-      await db.destroy();
-      await client.close();
+      try {
+        await db.destroy();
+        await client.close();
+      } finally {
+        release();
+      }
     },
   };
 }
