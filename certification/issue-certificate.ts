@@ -51,19 +51,21 @@ function listingProblems(
 /**
  * Which required criteria lack a PASSED, unexpired check on the listing's current content. For each
  * criterion only its newest check on the current content counts: a FAILED check after a PASSED one
- * withdraws the pass.
+ * withdraws the pass. `recordedBy`, when given, leaves out checks recorded after it: a backdated
+ * issue (demo data) does not see checks of its future. A live issue passes null and counts every
+ * check: one recorded by a replica whose clock runs ahead, a FAILED one above all, must count.
  */
 export function missingCriteria(
   required: readonly { id: string; version: number }[],
   checks: readonly CheckRow[],
   contentHash: string,
   now: Date,
+  recordedBy: Date | null,
 ): { missing: MissingCriterion[]; used: CheckRow[] } {
   const missing: MissingCriterion[] = [];
   const used: CheckRow[] = [];
-  // Checks recorded after `now` do not exist yet from its point of view (backdated demo data).
   const newestFirst = checks
-    .filter((c) => c.checked_at.getTime() <= now.getTime())
+    .filter((c) => recordedBy === null || c.checked_at.getTime() <= recordedBy.getTime())
     .sort((a, b) => b.checked_at.getTime() - a.checked_at.getTime());
   for (const { id, version } of required) {
     const forCriterion = newestFirst.filter((c) => c.criterion_id === id);
@@ -130,7 +132,13 @@ export async function issueCertificate(
         required.map((r) => r.id),
       )
       .execute();
-    const { missing, used } = missingCriteria(required, checks, service.content_hash, now);
+    const { missing, used } = missingCriteria(
+      required,
+      checks,
+      service.content_hash,
+      now,
+      options.now ?? null,
+    );
     const listing = listingProblems(profile.listing_requirements as ListingRequirements, service);
     if (missing.length > 0 || listing.length > 0) {
       const parts = [...listing, ...missing.map((m) => `${m.criterion} ${EXPLAIN[m.reason]}`)];

@@ -341,6 +341,30 @@ describe('issueCertificate preconditions', () => {
     expect(error.message).toContain('oci-container failed its latest check');
   });
 
+  it('counts a FAILED check recorded by a replica whose clock runs ahead', async () => {
+    const service = await publish(makeListing({ id: 'vorauseilend' }));
+    await passAll(t, service, 'dvs-basis');
+    const signer = await loadCertificateSigner(t.db, { kind: 'generate' }, t.server.config.certificateIssuer);
+    await recordCheckDirectly(
+      t.db,
+      {
+        serviceId: service,
+        criterionId: 'oci-container',
+        outcome: 'FAILED',
+        ...evidenceFor(service, 'oci-container'),
+        actor: { subject: 'pruefer', organisation: 'koordinierungsstelle' },
+      },
+      { now: new Date(Date.now() + 60_000) },
+    );
+    const actor = { subject: 'test', organisation: 'koordinierungsstelle' };
+    await expect(
+      issueCertificate(t.db, signer, { serviceId: service, profileId: 'dvs-basis', actor }),
+    ).rejects.toMatchObject({
+      code: 'PRECONDITION_FAILED',
+      message: expect.stringContaining('oci-container'),
+    });
+  });
+
   it('names a criterion whose check has expired', async () => {
     const service = 'nordwerk/abgelaufen';
     for (const criterion of criteriaOf('dvs-basis').filter((c) => c !== 'bsi-c5-type2')) {
