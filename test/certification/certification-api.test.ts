@@ -51,6 +51,15 @@ async function publish(listing: Listing): Promise<string> {
   return response.data!.publishService.service.id;
 }
 
+/** Records a check directly, stamped `at`: backdated, or ahead as by a replica whose clock runs ahead. */
+async function recordCheckAt(serviceId: string, criterionId: string, outcome: 'PASSED' | 'FAILED', at: Date) {
+  await recordCheckDirectly(
+    t.db,
+    { serviceId, criterionId, outcome, ...evidenceFor(serviceId, criterionId), actor: ACTOR },
+    { now: at },
+  );
+}
+
 /** Publishes a changed version of a listing: its content hash changes. */
 async function change(localId: string): Promise<void> {
   const listing = listings.get(localId)!;
@@ -344,25 +353,16 @@ describe('issueCertificate preconditions', () => {
   it('counts a FAILED check recorded by a replica whose clock runs ahead', async () => {
     const service = await publish(makeListing({ id: 'vorauseilend' }));
     await passAll(t, service, 'dvs-basis');
-    const signer = await loadCertificateSigner(t.db, { kind: 'generate' }, t.server.config.certificateIssuer);
-    await recordCheckDirectly(
-      t.db,
-      {
-        serviceId: service,
-        criterionId: 'oci-container',
-        outcome: 'FAILED',
-        ...evidenceFor(service, 'oci-container'),
-        actor: { subject: 'pruefer', organisation: 'koordinierungsstelle' },
-      },
-      { now: new Date(Date.now() + 60_000) },
+    await recordCheckAt(service, 'oci-container', 'FAILED', new Date(Date.now() + 60_000));
+    const error = await refused(
+      ISSUE,
+      { serviceId: service, profile: 'dvs-basis' },
+      COORDINATOR,
+      'PRECONDITION_FAILED',
     );
-    const actor = { subject: 'test', organisation: 'koordinierungsstelle' };
-    await expect(
-      issueCertificate(t.db, signer, { serviceId: service, profileId: 'dvs-basis', actor }),
-    ).rejects.toMatchObject({
-      code: 'PRECONDITION_FAILED',
-      message: expect.stringContaining('oci-container'),
-    });
+    expect(error.extensions.problems).toEqual([
+      { criterion: 'oci-container', criterionVersion: 1, reason: 'FAILED' },
+    ]);
   });
 
   it('names a criterion whose check has expired', async () => {
@@ -371,17 +371,7 @@ describe('issueCertificate preconditions', () => {
       await recordCheck(t, service, criterion);
     }
     // Recorded 400 days ago with the default validity of one year.
-    await recordCheckDirectly(
-      t.db,
-      {
-        serviceId: service,
-        criterionId: 'bsi-c5-type2',
-        outcome: 'PASSED',
-        ...evidenceFor(service, 'bsi-c5-type2'),
-        actor: ACTOR,
-      },
-      { now: new Date(Date.now() - 400 * DAY) },
-    );
+    await recordCheckAt(service, 'bsi-c5-type2', 'PASSED', new Date(Date.now() - 400 * DAY));
     const error = await refused(
       ISSUE,
       { serviceId: service, profile: 'dvs-basis' },
