@@ -51,6 +51,11 @@ async function publish(listing: Listing): Promise<string> {
   return response.data!.publishService.service.id;
 }
 
+/** The PRECONDITION_FAILED error of issuing a dvs-basis certificate for `serviceId`. */
+function issueRefused(serviceId: string) {
+  return refused(ISSUE, { serviceId, profile: 'dvs-basis' }, COORDINATOR, 'PRECONDITION_FAILED');
+}
+
 /** Records a check directly, stamped `at`: backdated, or ahead as by a replica whose clock runs ahead. */
 async function recordCheckAt(serviceId: string, criterionId: string, outcome: 'PASSED' | 'FAILED', at: Date) {
   await recordCheckDirectly(
@@ -321,12 +326,7 @@ describe('issueCertificate preconditions', () => {
   const id = 'nordwerk/voraussetzungen';
 
   it('names every criterion when there is no check', async () => {
-    const error = await refused(
-      ISSUE,
-      { serviceId: id, profile: 'dvs-basis' },
-      COORDINATOR,
-      'PRECONDITION_FAILED',
-    );
+    const error = await issueRefused(id);
     expect(error.extensions.missingCriteria).toEqual(criteriaOf('dvs-basis'));
     expect(error.extensions.problems.map((p: any) => p.reason)).toEqual(
       criteriaOf('dvs-basis').map(() => 'NOT_CHECKED'),
@@ -337,12 +337,7 @@ describe('issueCertificate preconditions', () => {
   it('names a criterion whose newest check FAILED, even after an earlier PASSED one', async () => {
     await passAll(t, id, 'dvs-basis');
     await recordCheck(t, id, 'oci-container', 'FAILED', { notes: 'Helm-Chart fehlt.' });
-    const error = await refused(
-      ISSUE,
-      { serviceId: id, profile: 'dvs-basis' },
-      COORDINATOR,
-      'PRECONDITION_FAILED',
-    );
+    const error = await issueRefused(id);
     expect(error.extensions.missingCriteria).toEqual(['oci-container']);
     expect(error.extensions.problems).toEqual([
       { criterion: 'oci-container', criterionVersion: 1, reason: 'FAILED' },
@@ -354,12 +349,7 @@ describe('issueCertificate preconditions', () => {
     const service = await publish(makeListing({ id: 'vorauseilend' }));
     await passAll(t, service, 'dvs-basis');
     await recordCheckAt(service, 'oci-container', 'FAILED', new Date(Date.now() + 60_000));
-    const error = await refused(
-      ISSUE,
-      { serviceId: service, profile: 'dvs-basis' },
-      COORDINATOR,
-      'PRECONDITION_FAILED',
-    );
+    const error = await issueRefused(service);
     expect(error.extensions.problems).toEqual([
       { criterion: 'oci-container', criterionVersion: 1, reason: 'FAILED' },
     ]);
@@ -372,12 +362,7 @@ describe('issueCertificate preconditions', () => {
     }
     // Recorded 400 days ago with the default validity of one year.
     await recordCheckAt(service, 'bsi-c5-type2', 'PASSED', new Date(Date.now() - 400 * DAY));
-    const error = await refused(
-      ISSUE,
-      { serviceId: service, profile: 'dvs-basis' },
-      COORDINATOR,
-      'PRECONDITION_FAILED',
-    );
+    const error = await issueRefused(service);
     expect(error.extensions.problems).toEqual([
       { criterion: 'bsi-c5-type2', criterionVersion: 1, reason: 'EXPIRED' },
     ]);
@@ -387,12 +372,7 @@ describe('issueCertificate preconditions', () => {
   it('does not count checks made on an earlier version of the listing', async () => {
     await passAll(t, 'nordwerk/veraltet', 'dvs-basis');
     await change('veraltet');
-    const error = await refused(
-      ISSUE,
-      { serviceId: 'nordwerk/veraltet', profile: 'dvs-basis' },
-      COORDINATOR,
-      'PRECONDITION_FAILED',
-    );
+    const error = await issueRefused('nordwerk/veraltet');
     expect(error.extensions.missingCriteria).toEqual(criteriaOf('dvs-basis'));
     expect(new Set(error.extensions.problems.map((p: any) => p.reason))).toEqual(
       new Set(['CHECKED_ON_OLDER_LISTING']),
