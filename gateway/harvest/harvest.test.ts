@@ -466,7 +466,15 @@ describe('faults: retries, the circuit, and the claim', () => {
       req.resume();
       release = () =>
         res.end(
-          JSON.stringify({ data: { listings: { asOf: new Date().toISOString(), nodes: [], pageInfo: {} } } }),
+          JSON.stringify({
+            data: {
+              listings: {
+                asOf: new Date().toISOString(),
+                nodes: [],
+                pageInfo: { hasNextPage: false, endCursor: null },
+              },
+            },
+          }),
         );
     });
     closers.push(() => waiting.close());
@@ -485,7 +493,15 @@ describe('faults: retries, the circuit, and the claim', () => {
       req.resume();
       answer = () =>
         res.end(
-          JSON.stringify({ data: { listings: { asOf: new Date().toISOString(), nodes: [], pageInfo: {} } } }),
+          JSON.stringify({
+            data: {
+              listings: {
+                asOf: new Date().toISOString(),
+                nodes: [],
+                pageInfo: { hasNextPage: false, endCursor: null },
+              },
+            },
+          }),
         );
     });
     closers.push(() => held.close());

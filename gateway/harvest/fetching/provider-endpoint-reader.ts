@@ -75,11 +75,18 @@ function parsePage(target: EndpointTarget, body: unknown): Page {
       throw bad(target, `answered a node without id or document (node ${i})`);
     return { id: entry.id, document: entry.document };
   });
-  const endCursor = listings.pageInfo?.endCursor;
+  // The contract says `pageInfo: PageInfo!` with `hasNextPage: Boolean!`. Read leniently, a page
+  // without them would end a full snapshot early, and what it left out would be withdrawn.
+  const pageInfo = listings.pageInfo;
+  if (typeof pageInfo !== 'object' || pageInfo === null || typeof pageInfo.hasNextPage !== 'boolean')
+    throw bad(target, 'answered without pageInfo.hasNextPage');
+  const endCursor = pageInfo.endCursor;
+  if (pageInfo.hasNextPage && typeof endCursor !== 'string')
+    throw bad(target, 'says there is a next page but gives no endCursor');
   return {
     asOf,
     nodes,
-    hasNextPage: listings.pageInfo?.hasNextPage === true,
+    hasNextPage: pageInfo.hasNextPage,
     endCursor: typeof endCursor === 'string' ? endCursor : null,
   };
 }
@@ -143,6 +150,10 @@ export function providerEndpointReader(options: ProviderEndpointReaderOptions): 
       const entries = new Map<string, HarvestedEntry>();
       let asOf: Date | undefined;
       let after: string | null = null;
+      // A cursor that comes back, or pages that keep repeating the same listings under new cursors,
+      // would page forever (the run's lease is renewed while it reads): both fail the read.
+      const cursors = new Set<string>();
+      let fetched = 0;
       for (;;) {
         const page = await withRetries(() => fetchPage(target, since, after, signal), {
           retries: options.retries,
@@ -162,8 +173,16 @@ export function providerEndpointReader(options: ProviderEndpointReaderOptions): 
           );
         }
         if (!page.hasNextPage) break;
-        if (page.nodes.length === 0 || !page.endCursor || page.endCursor === after)
+        if (page.nodes.length === 0 || !page.endCursor || cursors.has(page.endCursor))
           throw bad(target, 'says there is a next page but its cursor does not advance');
+        // Listings that change while we page come again: twice the limit leaves room for that.
+        fetched += page.nodes.length;
+        if (fetched > 2 * options.maxListings)
+          throw bad(
+            target,
+            `served more than ${2 * options.maxListings} listings while paging: its pages repeat`,
+          );
+        cursors.add(page.endCursor);
         after = page.endCursor;
       }
       return { type: since === null ? 'full' : 'delta', asOf, entries: [...entries.values()] };
