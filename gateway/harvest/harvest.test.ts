@@ -487,6 +487,62 @@ describe('faults: retries, the circuit, and the claim', () => {
     expect((await first).data!.harvestNow.status).toBe('SUCCEEDED');
   });
 
+  it('a run that read the old URL of an endpoint leaves the new URL its full sync, due now', async () => {
+    let release: () => void = () => undefined;
+    let arrived = false;
+    const old = await startFaultServer((req, res) => {
+      req.resume();
+      arrived = true;
+      release = () =>
+        res.end(
+          JSON.stringify({
+            data: {
+              listings: {
+                asOf: new Date().toISOString(),
+                nodes: [],
+                pageInfo: { hasNextPage: false, endCursor: null },
+              },
+            },
+          }),
+        );
+    });
+    const moved = await startFaultServer((req, res) => res.end('{}'));
+    closers.push(
+      () => old.close(),
+      () => moved.close(),
+    );
+    await provider('umzug', old.url);
+    const run = harvestNow('umzug', true);
+    while (!arrived) await new Promise((resolve) => setTimeout(resolve, 10));
+    const again = await t.graphql(
+      'mutation ($i: HarvestEndpointInput!) { registerHarvestEndpoint(input: $i) { url } }',
+      { i: { providerId: 'umzug', url: moved.url } },
+      { as: COORDINATOR },
+    );
+    expect(again.errors).toBeUndefined();
+    release();
+    expect((await run).status).toBe('SUCCEEDED');
+    const endpoint = await t.db
+      .selectFrom('harvest_endpoint')
+      .selectAll()
+      .where('provider_id', '=', 'umzug')
+      .executeTakeFirstOrThrow();
+    expect(endpoint).toMatchObject({
+      url: moved.url,
+      watermark: null,
+      full_sync_requested: true,
+      last_full_sync_at: null,
+      lease_owner: null,
+    });
+    expect(endpoint.next_run_at.getTime()).toBeLessThanOrEqual(Date.now());
+    // Out of the way of the next test's replicas, which take whatever is due.
+    await t.db
+      .updateTable('harvest_endpoint')
+      .set({ enabled: false })
+      .where('provider_id', '=', 'umzug')
+      .execute();
+  });
+
   it('a replica that stops gives its run back at once: ABANDONED, and another replica takes the slot', async () => {
     let answer: (() => void) | undefined;
     const held = await startFaultServer((req, res) => {
