@@ -397,6 +397,59 @@ describe('faults: retries, the circuit, and the claim', () => {
     expect(calls).toBe(2);
   });
 
+  it('a page without pageInfo, or a cursor that comes back, fails the run: nothing applied or withdrawn', async () => {
+    const listings = listingsOf('iota', 10);
+    // First ten listings in one good page; then seven of them and a new one, either without pageInfo
+    // (read as the last page, that withdrew the other three: within the allowed share) or under a
+    // cursor alternating between two values (paged forever).
+    let serve: 'good' | 'no-page-info' | 'cycle' = 'good';
+    const server = await startFaultServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const { after } = JSON.parse(Buffer.concat(chunks).toString('utf8')).variables;
+        const served =
+          serve === 'good' ? listings : [...listings.slice(0, 7), makeListing({ id: 'iota-neu' })];
+        const pageInfo =
+          serve === 'good'
+            ? { hasNextPage: false, endCursor: null }
+            : serve === 'cycle'
+              ? { hasNextPage: true, endCursor: after === 'a' ? 'b' : 'a' }
+              : undefined;
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            data: {
+              listings: {
+                asOf: new Date().toISOString(),
+                nodes: served.map((listing) => ({ id: listing.id, document: listing })),
+                pageInfo,
+              },
+            },
+          }),
+        );
+      });
+    });
+    closers.push(() => server.close());
+    await provider('iota', server.url);
+    expect(await harvestNow('iota')).toMatchObject({ status: 'SUCCEEDED', created: 10 });
+
+    for (const broken of ['no-page-info', 'cycle'] as const) {
+      serve = broken;
+      const run = await harvestNow('iota', true);
+      expect(run).toMatchObject({ status: 'FAILED', errorCode: 'BAD_RESPONSE', created: 0, withdrawn: 0 });
+      const rows = await services('iota');
+      expect(rows.map((s) => s.local_id)).not.toContain('iota-neu');
+      expect(rows.filter((s) => s.status === 'ACTIVE')).toHaveLength(10);
+    }
+    // Out of the way of the later tests' scheduled runs.
+    await t.db
+      .updateTable('harvest_endpoint')
+      .set({ enabled: false })
+      .where('provider_id', '=', 'iota')
+      .execute();
+  });
+
   it('opens the circuit after repeated failures, pauses the endpoint, and closes it after a good trial', async () => {
     let broken = true;
     const server = await startFaultServer((req, res) => {
