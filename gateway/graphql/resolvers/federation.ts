@@ -12,6 +12,7 @@ import { confirmHeldRun, latestFullSyncs, latestRuns, runsById } from '../../har
 import type { HarvestEndpointRow, HarvestRunRow } from '../../harvest/store/harvest-tables.ts';
 import type { GatewayContext } from '../context.ts';
 import type { Resolvers } from '../generated/resolvers-types.ts';
+import { cacheResponseUntil } from '../response-cache/request-cacheability.ts';
 
 interface FederationLoaders {
   endpoint: DataLoader<string, HarvestEndpointRow | null>;
@@ -94,6 +95,17 @@ async function existingEndpoint(context: GatewayContext, providerId: string): Pr
     });
   }
   return endpoint;
+}
+
+/**
+ * Until when an endpoint's circuit is open, or null. The pause ends with the clock, not with a write
+ * that would drop cached answers, so an answer that says OPEN is cached only until then.
+ */
+function pausedUntil(endpoint: HarvestEndpointRow, context: GatewayContext): Date | null {
+  const until = endpoint.circuit_open_until;
+  if (!until || until.getTime() <= Date.now()) return null;
+  cacheResponseUntil(context, until);
+  return until;
 }
 
 export const federationResolvers: Resolvers = {
@@ -196,16 +208,13 @@ export const federationResolvers: Resolvers = {
     lastHarvestedAt: (endpoint) => endpoint.last_harvested_at,
     lastFullSyncAt: (endpoint) => endpoint.last_full_sync_at,
     circuit: (endpoint, _args, context) => {
-      if (endpoint.circuit_open_until && endpoint.circuit_open_until.getTime() > Date.now()) return 'OPEN';
+      if (pausedUntil(endpoint, context)) return 'OPEN';
       if (endpoint.consecutive_failures >= context.harvester.config.circuitFailureThreshold)
         return 'HALF_OPEN';
       return 'CLOSED';
     },
     consecutiveFailures: (endpoint) => endpoint.consecutive_failures,
-    pausedUntil: (endpoint) =>
-      endpoint.circuit_open_until && endpoint.circuit_open_until.getTime() > Date.now()
-        ? endpoint.circuit_open_until
-        : null,
+    pausedUntil: (endpoint, _args, context) => pausedUntil(endpoint, context),
     runs: (endpoint, { first }, context) => {
       const n = first ?? 10;
       if (!Number.isInteger(n) || n < 1 || n > 100) {

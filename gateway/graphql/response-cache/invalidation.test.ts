@@ -4,8 +4,10 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeListing, registerOrganisation } from '../../../test/helpers/listings.ts';
 import { TEST_DIALECT } from '../../../test/helpers/test-database.ts';
+import { registerEndpoint } from '../../harvest/store/harvest-endpoints.ts';
 import {
   askCached,
+  changesHeard,
   startTestServer,
   type CachedAnswer,
   type TestServer,
@@ -130,6 +132,33 @@ describe('the response cache', () => {
       (a) => a.body.data.services.edges[0]?.node.provider.name === 'Cachewerk AöR',
     );
     expect(after.body.data.services.edges[0].node.provider.name).toBe('Cachewerk AöR');
+  });
+
+  it('keeps an answer that shows an open harvest circuit only until the circuit closes', async () => {
+    // The pause ends with the clock: no write announces it.
+    await registerOrganisation(t.db, 'koordinierung', 'COORDINATOR');
+    await registerEndpoint(t.db, {
+      providerId: 'cachewerk',
+      url: 'https://katalog.cachewerk.example/graphql',
+      requiresToken: false,
+      intervalSeconds: 3600,
+      fullSyncIntervalSeconds: 86_400,
+      registeredBy: 'test',
+    });
+    await t.db
+      .updateTable('harvest_endpoint')
+      .set({ circuit_open_until: new Date(Date.now() + 1500) })
+      .where('provider_id', '=', 'cachewerk')
+      .execute();
+    await changesHeard(t, 'harvest_endpoint');
+    const query = '{ harvestEndpoints { circuit pausedUntil } }';
+    const as = 'coordinator@koordinierung';
+    expect((await askCached(t, query, {}, as)).body.data.harvestEndpoints[0].circuit).toBe('OPEN');
+    expect((await askCached(t, query, {}, as)).cache).toBe('hit');
+    await new Promise((resolve) => setTimeout(resolve, 1600));
+    const later = await askCached(t, query, {}, as);
+    expect(later.cache).toBe('miss');
+    expect(later.body.data.harvestEndpoints[0]).toEqual({ circuit: 'CLOSED', pausedUntil: null });
   });
 
   it('stays silent for a publish that changes nothing', async () => {

@@ -84,17 +84,29 @@ describe('ResponseCache', () => {
   });
 
   it('stays within its size, dropping the least recently used first', () => {
-    const cache = enabledCache(16 * 100);
+    // Each entry counts its body (99), its key (1) and the fixed overhead (768): 868 bytes.
+    const cache = enabledCache(16 * 868);
     const ticket = cache.ticket()!;
     for (const key of ['a', 'b', 'c']) cache.store(ticket, key, entry('x'.repeat(99)));
     cache.get('a'); // a is used again, b is now the oldest
     for (const key of ['d', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o', 'p', 'q'])
       cache.store(ticket, key, entry('x'.repeat(99)));
-    expect(cache.stats().bytes).toBeLessThanOrEqual(1600);
+    expect(cache.stats().bytes).toBeLessThanOrEqual(16 * 868);
+    expect(cache.stats().entries).toBe(16);
     expect(cache.get('b')).toBeUndefined();
     expect(cache.get('a')).toBeDefined();
     // one response may not take more than a sixteenth
     expect(cache.store(ticket, 'big', entry('x'.repeat(200)))).toBe(false);
+  });
+
+  it('counts what an entry holds besides its body, so that many small answers stay within the size', () => {
+    // An anonymous caller can make one small answer per id it asks for ({"provider":null}).
+    const cache = enabledCache(1_000_000);
+    const ticket = cache.ticket()!;
+    for (let i = 0; i < 10_000; i++)
+      cache.store(ticket, `provider-${i}`, entry('{"data":{"provider":null}}'));
+    expect(cache.stats().bytes).toBeLessThanOrEqual(1_000_000);
+    expect(cache.stats().entries).toBeLessThan(1_300);
   });
 
   it('drops an entry when it expires', () => {
@@ -125,7 +137,7 @@ describe('response cache metrics', () => {
     const text = await registry.metrics();
     expect(text).toContain('catalogue_response_cache_lookups_total{result="hit"} 1');
     expect(text).toContain('catalogue_response_cache_lookups_total{result="miss"} 1');
-    expect(text).toContain('catalogue_response_cache_bytes 6');
+    expect(text).toContain('catalogue_response_cache_bytes 774');
     expect(text).toContain('catalogue_response_cache_enabled 1');
     cache.invalidate();
     expect(await registry.metrics()).toContain('catalogue_response_cache_invalidations_total 2');

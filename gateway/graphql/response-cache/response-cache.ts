@@ -9,13 +9,26 @@ export interface CachedResponse {
 }
 
 /**
+ * What an entry holds besides its body and key: the entry object, its headers, its Set of tables,
+ * the Buffer's own object and the map's slot. Measured: 479,349 answers of 80 bytes each, stored
+ * through the HTTP handler, took 393 MiB, about 860 bytes each. Counted, the many small answers an
+ * anonymous caller can produce (one per id asked for) stay within `maxBytes` of real memory.
+ */
+const ENTRY_OVERHEAD_BYTES = 768;
+
+/** The memory an entry is counted with against `maxBytes`. */
+function entryBytes(key: string, response: CachedResponse): number {
+  return response.body.length + key.length + ENTRY_OVERHEAD_BYTES;
+}
+
+/**
  * Proof that a request started while the cache was valid: a response may only be stored if no
  * change to a table it read was seen between the ticket and the store (see `store`).
  */
 export type CacheTicket = number;
 
 export interface ResponseCacheOptions {
-  /** Upper bound of the cached bodies' total size in bytes; the least recently used go first. */
+  /** Upper bound of the cached entries' total size in bytes (bodies, keys and a fixed overhead each); the least recently used go first. */
   maxBytes: number;
 }
 
@@ -108,7 +121,7 @@ export class ResponseCache {
     for (const table of response.tables) {
       if ((this.#tableChangedAt.get(table) ?? 0) > ticket) return false;
     }
-    const size = response.body.length + key.length;
+    const size = entryBytes(key, response);
     if (size > this.#maxEntryBytes || response.expiresAt <= Date.now()) return false;
     const previous = this.#entries.get(key);
     if (previous) this.#remove(key, previous);
@@ -123,7 +136,7 @@ export class ResponseCache {
 
   #remove(key: string, entry: CachedResponse): void {
     this.#entries.delete(key);
-    this.#bytes -= entry.body.length + key.length;
+    this.#bytes -= entryBytes(key, entry);
   }
 
   /** Drops every entry and refuses responses read before now. */
