@@ -61,6 +61,16 @@ describe('cost limit', () => {
     expect((await t.graphql(query, { first: 100 })).errors?.[0]?.extensions.limit).toBe('COST');
   });
 
+  it('counts a page size left out or null as the default page the resolver then serves (20)', async () => {
+    const query = `query ($first: Int) { services(first: $first) { edges { node { ozgLeistungen { services { ozgLeistungen { id } } } } } } }`;
+    const actual = async (variables: Record<string, unknown>) =>
+      (await t.graphql(query, variables)).errors?.[0]?.extensions.actual;
+    const twenty = await actual({ first: 20 });
+    expect(twenty).toBeGreaterThan(20000);
+    expect(await actual({})).toBe(twenty);
+    expect(await actual({ first: null })).toBe(twenty);
+  });
+
   it('counts every alias of an expensive field', async () => {
     const field = (i: number) => `a${i}: ozgLeistungen { services { id title summary description } }`;
     const response = await t.graphql(`{ ${Array.from({ length: 5 }, (_, i) => field(i)).join(' ')} }`);

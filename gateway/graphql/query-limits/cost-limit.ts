@@ -161,13 +161,18 @@ class CostEstimate {
     return 1 + multiplier * this.of(node.selectionSet, type, childPageSize, visiting);
   }
 
-  /** The page size a field asks for: its `first` argument, from the query, a variable or the schema's default. */
+  /**
+   * The page size a field asks for: its `first` argument, from the query, a variable or the schema's
+   * default. A `first` left out or null gets the schema's default, as the resolvers give it (`first ??
+   * 20` where the schema says `first: Int = 20`): counted as unknown, it let a query cost twice what
+   * the limit allows.
+   */
   #first(node: FieldNode, definition: GraphQLField<unknown, unknown>): number | null {
     const parameter = definition.args.find((a) => a.name === 'first');
     if (!parameter) return null;
     const argument = node.arguments?.find((a) => a.name.value === 'first');
     if (argument?.value.kind === 'Variable') this.readVariables = true;
-    const value = argument ? literal(argument.value, this.variables) : parameter.defaultValue;
+    const value = (argument ? literal(argument.value, this.variables) : null) ?? parameter.defaultValue;
     if (value === undefined || value === null) return null;
     // An invalid page size is refused by the resolver; for the estimate it counts as one item.
     return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 1;
