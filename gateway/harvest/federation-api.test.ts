@@ -204,6 +204,12 @@ describe('registering, pausing and running an endpoint', () => {
       (await t.graphql('{ harvestEndpoints { url } }', {}, { as: 'provider@suedwerk' })).data!
         .harvestEndpoints,
     ).toEqual([]);
+    // The role follows the organisation: a provider's member whose token also says coordinator
+    // sees its own endpoint, not every endpoint, and is not refused.
+    expect(
+      (await t.graphql('{ harvestEndpoints { url } }', {}, { as: 'provider,coordinator@suedwerk' })).data!
+        .harvestEndpoints,
+    ).toEqual([]);
     const bad = await t.graphql('{ harvestEndpoints { runs(first: 0) { id } } }', {}, { as: COORDINATOR });
     expect(code(bad)).toBe('BAD_USER_INPUT');
     expect(

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { requireOrganisationAccess, requireRole } from '../../auth/policy.ts';
+import { requireOrganisationAccess, requireOwnOrganisation, requireRole } from '../../auth/policy.ts';
 import { UserError } from '../../errors.ts';
 import { checkEndpointUrl } from '../../harvest/endpoint-url.ts';
 import {
@@ -111,11 +111,16 @@ function pausedUntil(endpoint: HarvestEndpointRow, context: GatewayContext): Dat
 export const federationResolvers: Resolvers = {
   Query: {
     harvestEndpoints: async (_parent, _args, context) => {
-      if (context.principal?.roles.includes('coordinator')) {
-        await requireRole(context, 'coordinator', 'harvestEndpoints');
-        return listEndpoints(context.db);
+      // The role follows the caller's organisation, as everywhere else, not the first role its
+      // token happens to list: a provider's member whose token also says coordinator is a provider.
+      const actor = await requireOwnOrganisation(context, 'harvestEndpoints');
+      if (actor.role === 'coordinator') return listEndpoints(context.db);
+      if (actor.role !== 'provider') {
+        throw new UserError(
+          'FORBIDDEN',
+          'harvestEndpoints is for providers (their own endpoint) and coordinators (every endpoint).',
+        );
       }
-      const actor = await requireRole(context, 'provider', 'harvestEndpoints');
       const endpoint = await loaders(context).endpoint.load(actor.organisation.id);
       return endpoint ? [endpoint] : [];
     },
