@@ -58,6 +58,12 @@ async function node(listings: Listing[]): Promise<TestProviderNode> {
   return started;
 }
 
+/** The body of an endpoint's answer with `listings`, by default the last page. */
+function snapshot(listings: Listing[] = [], pageInfo: unknown = { hasNextPage: false, endCursor: null }) {
+  const nodes = listings.map((listing) => ({ id: listing.id, document: listing }));
+  return JSON.stringify({ data: { listings: { asOf: new Date().toISOString(), nodes, pageInfo } } });
+}
+
 async function provider(id: string, url: string): Promise<void> {
   await registerOrganisation(t.db, id, 'PROVIDER');
   const response = await t.graphql(
@@ -377,17 +383,7 @@ describe('faults: retries, the circuit, and the claim', () => {
       req.resume();
       req.on('end', () => {
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(
-          JSON.stringify({
-            data: {
-              listings: {
-                asOf: new Date().toISOString(),
-                nodes: [{ id: 'einzig', document: makeListing({ id: 'einzig' }) }],
-                pageInfo: { hasNextPage: false, endCursor: null },
-              },
-            },
-          }),
-        );
+        res.end(snapshot([makeListing({ id: 'einzig' })]));
       });
     });
     closers.push(() => flaky.close());
@@ -415,19 +411,9 @@ describe('faults: retries, the circuit, and the claim', () => {
             ? { hasNextPage: false, endCursor: null }
             : serve === 'cycle'
               ? { hasNextPage: true, endCursor: after === 'a' ? 'b' : 'a' }
-              : undefined;
+              : null;
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(
-          JSON.stringify({
-            data: {
-              listings: {
-                asOf: new Date().toISOString(),
-                nodes: served.map((listing) => ({ id: listing.id, document: listing })),
-                pageInfo,
-              },
-            },
-          }),
-        );
+        res.end(snapshot(served, pageInfo));
       });
     });
     closers.push(() => server.close());
@@ -460,13 +446,7 @@ describe('faults: retries, the circuit, and the claim', () => {
       req.resume();
       req.on('end', () => {
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(
-          JSON.stringify({
-            data: {
-              listings: { asOf: new Date().toISOString(), nodes: [], pageInfo: { hasNextPage: false } },
-            },
-          }),
-        );
+        res.end(snapshot());
       });
     });
     closers.push(() => server.close());
@@ -517,18 +497,7 @@ describe('faults: retries, the circuit, and the claim', () => {
     let release: () => void = () => undefined;
     const waiting = await startFaultServer((req, res) => {
       req.resume();
-      release = () =>
-        res.end(
-          JSON.stringify({
-            data: {
-              listings: {
-                asOf: new Date().toISOString(),
-                nodes: [],
-                pageInfo: { hasNextPage: false, endCursor: null },
-              },
-            },
-          }),
-        );
+      release = () => res.end(snapshot());
     });
     closers.push(() => waiting.close());
     await provider('zeta', waiting.url);
@@ -546,18 +515,7 @@ describe('faults: retries, the circuit, and the claim', () => {
     const old = await startFaultServer((req, res) => {
       req.resume();
       arrived = true;
-      release = () =>
-        res.end(
-          JSON.stringify({
-            data: {
-              listings: {
-                asOf: new Date().toISOString(),
-                nodes: [],
-                pageInfo: { hasNextPage: false, endCursor: null },
-              },
-            },
-          }),
-        );
+      release = () => res.end(snapshot());
     });
     const moved = await startFaultServer((req, res) => res.end('{}'));
     closers.push(
@@ -600,18 +558,7 @@ describe('faults: retries, the circuit, and the claim', () => {
     let answer: (() => void) | undefined;
     const held = await startFaultServer((req, res) => {
       req.resume();
-      answer = () =>
-        res.end(
-          JSON.stringify({
-            data: {
-              listings: {
-                asOf: new Date().toISOString(),
-                nodes: [],
-                pageInfo: { hasNextPage: false, endCursor: null },
-              },
-            },
-          }),
-        );
+      answer = () => res.end(snapshot());
     });
     closers.push(() => held.close());
     await provider('eta', held.url);
