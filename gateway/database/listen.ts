@@ -111,6 +111,8 @@ export async function listenPostgres(
         'no answer to LISTEN',
       );
     } catch (error) {
+      // A connection that failed to listen is of no further use, and may not answer an end either.
+      destroySocket(candidate);
       down((error as Error).message);
       throw error;
     }
