@@ -151,6 +151,19 @@ async function outboxOf(id: string) {
 
 const at = (base: Date, ms: number) => new Date(base.getTime() + ms + 1);
 
+/** A delivery run as the gateway's worker makes it, but claiming one notification at a time. */
+async function deliverOneByOne(now: Date | (() => Date), signal?: AbortSignal) {
+  const signer = await loadCertificateSigner(t.db, { kind: 'generate' }, t.server.config.certificateIssuer);
+  return deliverDue(t.db, now, {
+    signer,
+    fetch,
+    config: t.server.config.subscriptions,
+    workerId: 'test',
+    batchSize: 1,
+    ...(signal && { signal }),
+  });
+}
+
 describe('the webhook', () => {
   it('fails, then succeeds: retried after the backoff, signed, the same notification both times', async () => {
     const { id, createdAt } = await requestSubscription();
@@ -421,14 +434,7 @@ describe('several replicas', () => {
     // The replica's worker runs on the real clock (here one second ahead, so that both are due).
     const clock = () => new Date(Date.now() + 1000);
     const now = clock();
-    const signer = await loadCertificateSigner(t.db, { kind: 'generate' }, t.server.config.certificateIssuer);
-    const run = deliverDue(t.db, clock, {
-      signer,
-      fetch,
-      config: t.server.config.subscriptions,
-      workerId: 'test',
-      batchSize: 1,
-    });
+    const run = deliverOneByOne(clock);
     while (webhook.received.length < 1) await new Promise((resolve) => setImmediate(resolve));
     // The first webhook keeps the run waiting for 1.5 s before it fails.
     await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -449,15 +455,7 @@ describe('several replicas', () => {
     let release!: () => void;
     webhook.hold = new Promise((resolve) => (release = resolve));
     const stopping = new AbortController();
-    const signer = await loadCertificateSigner(t.db, { kind: 'generate' }, t.server.config.certificateIssuer);
-    const run = deliverDue(t.db, new Date(Date.now() + 1000), {
-      signer,
-      fetch,
-      config: t.server.config.subscriptions,
-      workerId: 'test',
-      batchSize: 1,
-      signal: stopping.signal,
-    });
+    const run = deliverOneByOne(new Date(Date.now() + 1000), stopping.signal);
     while (webhook.received.length < 1) await new Promise((resolve) => setImmediate(resolve));
     stopping.abort();
     release();

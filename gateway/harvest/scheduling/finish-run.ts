@@ -75,50 +75,45 @@ export async function finishRun(
       .where('lease_owner', '=', claim.owner);
     const release = { lease_owner: null, lease_expires_at: null, updated_at: sql<Date>`now()` };
 
-    // The endpoint's URL changed while the run read the old one: the registration asked for a full
-    // sync of the new URL, due now, from no watermark. The run's schedule and watermark belong to the
-    // old URL, so they are not written over that; the claim is only released.
-    const stillMine = mine.where('url', '=', endpoint.url);
-    const releaseOnly = async () => {
-      await mine.set(release).execute();
-    };
-
     if (outcome.kind === 'stopped') {
       // next_run_at stays: the run is due again for whichever replica polls next.
-      await releaseOnly();
-    } else if (outcome.kind === 'applied') {
+      await mine.set(release).execute();
+      return runRow(run);
+    }
+    let schedule;
+    if (outcome.kind === 'applied') {
       const fullSyncDone = claim.run.mode === 'FULL' && status === 'SUCCEEDED';
-      const scheduled = await stillMine
-        .set({
-          ...release,
-          watermark: outcome.asOf,
-          last_harvested_at: sql<Date>`now()`,
-          consecutive_failures: 0,
-          circuit_open_until: null,
-          next_run_at: next(endpoint.interval_seconds),
-          ...(fullSyncDone && {
-            last_full_sync_at: sql<Date>`now()`,
-            full_sync_requested: false,
-            withdrawal_allowance: 0,
-          }),
-        })
-        .executeTakeFirst();
-      if (scheduled.numUpdatedRows === 0n) await releaseOnly();
+      schedule = {
+        watermark: outcome.asOf,
+        last_harvested_at: sql<Date>`now()`,
+        consecutive_failures: 0,
+        circuit_open_until: null,
+        next_run_at: next(endpoint.interval_seconds),
+        ...(fullSyncDone && {
+          last_full_sync_at: sql<Date>`now()`,
+          full_sync_requested: false,
+          withdrawal_allowance: 0,
+        }),
+      };
     } else {
       // The circuit: after enough failures in a row the endpoint pauses; the first run after the pause
       // is the trial (a success closes the circuit, a failure opens it again).
       const failures = endpoint.consecutive_failures + 1;
       const open = failures >= options.circuitFailureThreshold;
-      const scheduled = await stillMine
-        .set({
-          ...release,
-          consecutive_failures: failures,
-          circuit_open_until: open ? next(options.circuitPauseSeconds) : null,
-          next_run_at: next(open ? options.circuitPauseSeconds : endpoint.interval_seconds),
-        })
-        .executeTakeFirst();
-      if (scheduled.numUpdatedRows === 0n) await releaseOnly();
+      schedule = {
+        consecutive_failures: failures,
+        circuit_open_until: open ? next(options.circuitPauseSeconds) : null,
+        next_run_at: next(open ? options.circuitPauseSeconds : endpoint.interval_seconds),
+      };
     }
+    // The endpoint's URL changed while the run read the old one: the registration asked for a full
+    // sync of the new URL, due now, from no watermark. The run's schedule and watermark belong to the
+    // old URL, so they are not written over that; the claim is only released.
+    const scheduled = await mine
+      .where('url', '=', endpoint.url)
+      .set({ ...release, ...schedule })
+      .executeTakeFirst();
+    if (scheduled.numUpdatedRows === 0n) await mine.set(release).execute();
     return runRow(run);
   });
 }
