@@ -3,20 +3,29 @@ import { describe, expect, it } from 'vitest';
 import { configFromEnv } from '../config.ts';
 import { createDatabase, DEFAULT_PGLITE_SHARED_BUFFERS_MB } from './create-database.ts';
 
-async function sharedBuffers(sharedBuffersMb?: number): Promise<string> {
+async function setting(name: string, sharedBuffersMb?: number): Promise<string> {
   const handle = await createDatabase({ kind: 'pglite', sharedBuffersMb });
   try {
-    const { rows } = await sql<{ shared_buffers: string }>`show shared_buffers`.execute(handle.db);
-    return rows[0]!.shared_buffers;
+    const { rows } = await sql<{ setting: string }>`select current_setting(${name}) as setting`.execute(
+      handle.db,
+    );
+    return rows[0]!.setting;
   } finally {
     await handle.close();
   }
 }
 
+const sharedBuffers = (sharedBuffersMb?: number) => setting('shared_buffers', sharedBuffersMb);
+
 describe('embedded PostgreSQL settings', () => {
   it('runs with the default shared_buffers, or the configured one', async () => {
     expect(await sharedBuffers()).toBe(`${DEFAULT_PGLITE_SHARED_BUFFERS_MB}MB`);
     expect(await sharedBuffers(24)).toBe('24MB');
+  });
+
+  it('does not fill new WAL segments with zeros and writes the WAL through 4 MB of buffers', async () => {
+    expect(await setting('wal_init_zero')).toBe('off');
+    expect(await setting('wal_buffers')).toBe('4MB');
   });
 
   it('reads PGLITE_SHARED_BUFFERS_MB and refuses a value that is not a whole number of MiB', () => {
