@@ -1,3 +1,4 @@
+import { unstorable } from '../../catalog-schema/storable-text.ts';
 import { UserError } from '../errors.ts';
 
 /** The position after which the next page starts, bound to the search it came from. */
@@ -16,35 +17,51 @@ export function encodeCursor(cursor: Cursor): string {
   return Buffer.from(JSON.stringify(cursor), 'utf8').toString('base64url');
 }
 
-/** Decodes `after`; anything that is not a cursor of this very search and filter is BAD_USER_INPUT. */
-export function decodeCursor(text: string, fingerprint: string): Cursor {
-  const invalid = () =>
-    new UserError(
-      'BAD_USER_INPUT',
-      "The cursor in `after` is malformed; use a cursor from this search's edges or pageInfo.endCursor.",
-      {
-        argument: 'after',
-      },
-    );
-  if (text.length > 1000 || !/^[A-Za-z0-9_-]+$/.test(text)) throw invalid();
+/** Which order a cursor continues: relevance (a search) or title (browsing). */
+export type CursorKind = 'rank' | 'title';
+
+const malformed = () =>
+  new UserError(
+    'BAD_USER_INPUT',
+    "The cursor in `after` is malformed; use a cursor from this search's edges or pageInfo.endCursor.",
+    { argument: 'after' },
+  );
+
+/**
+ * Decodes `after`; anything that is not a cursor is BAD_USER_INPUT. The text goes back to SQL, so a
+ * string PostgreSQL cannot hold (U+0000, half a surrogate pair, which JSON escapes can carry) is
+ * refused here rather than failing there. `checkCursor` then binds it to the search.
+ */
+export function decodeCursor(text: string): Cursor {
+  if (text.length > 1000 || !/^[A-Za-z0-9_-]+$/.test(text)) throw malformed();
   let value: unknown;
   try {
     value = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
   } catch {
-    throw invalid();
+    throw malformed();
   }
-  if (typeof value !== 'object' || value === null) throw invalid();
+  if (typeof value !== 'object' || value === null) throw malformed();
   const c = value as Record<string, unknown>;
-  if (typeof c.f !== 'string' || typeof c.i !== 'string') throw invalid();
-  if (c.r !== undefined && (typeof c.r !== 'number' || !Number.isFinite(c.r))) throw invalid();
-  if (c.t !== undefined && typeof c.t !== 'string') throw invalid();
-  if ((c.r === undefined) === (c.t === undefined)) throw invalid();
-  if (c.f !== fingerprint) {
+  if (typeof c.f !== 'string' || typeof c.i !== 'string' || unstorable(c.i)) throw malformed();
+  if (c.r !== undefined && (typeof c.r !== 'number' || !Number.isFinite(c.r))) throw malformed();
+  if (c.t !== undefined && (typeof c.t !== 'string' || unstorable(c.t))) throw malformed();
+  if ((c.r === undefined) === (c.t === undefined)) throw malformed();
+  return c as unknown as Cursor;
+}
+
+/**
+ * A cursor continues only the search it came from: the same fingerprint (see searchServices) and
+ * the same order. A title cursor in a relevance search would compare ranks with nothing and end the
+ * results silently.
+ */
+export function checkCursor(cursor: Cursor, fingerprint: string, kind: CursorKind): Cursor {
+  if ((kind === 'rank') !== (cursor.r !== undefined)) throw malformed();
+  if (cursor.f !== fingerprint) {
     throw new UserError(
       'BAD_USER_INPUT',
-      'The cursor in `after` belongs to a different search or filter; request the first page of this search again.',
+      'The cursor in `after` belongs to a different search or filter, or the words this search looks for changed since its first page (a typo correction that now applies or no longer does); request the first page of this search again.',
       { argument: 'after' },
     );
   }
-  return c as unknown as Cursor;
+  return cursor;
 }

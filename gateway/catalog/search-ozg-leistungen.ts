@@ -10,14 +10,14 @@ export async function searchOzgLeistungen(
   args: { search?: string | null; themenfeld?: string | null },
 ): Promise<OzgLeistung[]> {
   const ref = referenceData();
-  if (args.themenfeld && !ref.themenfelder.has(args.themenfeld)) {
+  if (args.themenfeld != null && !ref.themenfelder.has(args.themenfeld)) {
     throw new UserError('BAD_USER_INPUT', `Unknown Themenfeld ${JSON.stringify(args.themenfeld)}.`, {
       argument: 'themenfeld',
     });
   }
   const terms = words(args.search ?? '').slice(0, 10);
   let query = db.selectFrom('ozg_leistung as o').select(['o.id']);
-  if (args.themenfeld) query = query.where('o.themenfeld_id', '=', args.themenfeld);
+  if (args.themenfeld != null) query = query.where('o.themenfeld_id', '=', args.themenfeld);
   if (terms.length > 0) {
     const text = terms.join(' ');
     query = query.where((eb) =>

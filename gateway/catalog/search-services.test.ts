@@ -230,6 +230,21 @@ describe('bad input', () => {
     expect(response.errors?.[0]?.message).toMatch(message);
   });
 
+  it.each([
+    ['a title holding U+0000', { first: 1 }, { t: 'Wohngeld\u0000' }],
+    ['an id holding half a surrogate pair', { search: 'wohngeld', first: 1 }, { i: 'nordwerk/a\ud800' }],
+    ['a title cursor in a search', { search: 'wohngeld', first: 1 }, { r: undefined, t: 'Wohngeld online' }],
+    ['a relevance cursor in browsing', { first: 1 }, { t: undefined, r: 0.5 }],
+  ])('rejects a cursor of this very search with %s as malformed', async (_name, variables, change) => {
+    const first = await t.graphql(SEARCH, variables);
+    expect(first.data!.services.pageInfo.hasNextPage).toBe(true);
+    const cursor = JSON.parse(Buffer.from(first.data!.services.pageInfo.endCursor, 'base64url').toString());
+    const forged = Buffer.from(JSON.stringify({ ...cursor, ...change }), 'utf8').toString('base64url');
+    const response = await t.graphql(SEARCH, { ...variables, after: forged });
+    expect(response.errors?.[0]?.extensions.code).toBe('BAD_USER_INPUT');
+    expect(response.errors?.[0]?.message).toMatch(/malformed/);
+  });
+
   it('rejects a cursor from a different search', async () => {
     const first = await t.graphql(SEARCH, { search: 'wohngeld', first: 1 });
     const response = await t.graphql(SEARCH, {
@@ -292,5 +307,66 @@ describe('paging through 250 listings', () => {
     const response = await t.graphql(SEARCH, { filter: { provider: ['massenwerk'] }, first: 5 });
     expect(response.data!.services.totalCount).toBe(250);
     expect(response.data!.services.edges).toHaveLength(5);
+  });
+});
+
+describe('a typo correction that changes between two pages', () => {
+  it('refuses the next page instead of continuing a different query', async () => {
+    await registerOrganisation(t.db, 'angelwerk', 'PROVIDER', 'DE-MV');
+    await publishAll(
+      t.db,
+      'angelwerk',
+      Array.from({ length: 4 }, (_, i) =>
+        makeListing({ id: `fischereischein-${i}`, title: `Fischereischein Verlängerung ${i}` }),
+      ),
+    );
+    const page1 = await t.graphql(SEARCH, { search: 'Fischereishein', first: 2 });
+    expect(page1.data!.services.searchCorrections).toEqual([
+      { term: 'fischereishein', usedInstead: ['fischereischein'] },
+    ]);
+    expect(page1.data!.services.totalCount).toBe(4);
+
+    // A listing that holds the misspelt word makes it a known word: the same text now searches
+    // for that word alone, and the first page's ranks and position mean nothing there.
+    await publishAll(t.db, 'angelwerk', [
+      makeListing({ id: 'sonderfall', title: 'Fischereishein Sonderfall' }),
+    ]);
+    const page2 = await t.graphql(SEARCH, {
+      search: 'Fischereishein',
+      first: 2,
+      after: page1.data!.services.pageInfo.endCursor,
+    });
+    expect(page2.errors?.[0]?.extensions.code).toBe('BAD_USER_INPUT');
+    expect(page2.errors?.[0]?.message).toMatch(/changed since its first page/);
+
+    const again = await t.graphql(SEARCH, { search: 'Fischereishein', first: 2 });
+    expect(again.data!.services).toMatchObject({ totalCount: 1, searchCorrections: [] });
+  });
+});
+
+describe('OZG-Leistungen', () => {
+  const OZG = `query Ozg($search: String, $themenfeld: ID) {
+    ozgLeistungen(search: $search, themenfeld: $themenfeld) { id themenfeld { id } }
+  }`;
+
+  it('lists the OZG-Leistungen of one Themenfeld', async () => {
+    const response = await t.graphql(OZG, { themenfeld: 'bildung' });
+    expect(response.errors).toBeUndefined();
+    const themenfelder = new Set(
+      response.data!.ozgLeistungen.map((o: { themenfeld: { id: string } }) => o.themenfeld.id),
+    );
+    expect([...themenfelder]).toEqual(['bildung']);
+  });
+
+  it.each([
+    ['an unknown Themenfeld', 'raumfahrt'],
+    ['an empty Themenfeld id', ''],
+  ])('rejects %s with BAD_USER_INPUT rather than listing every OZG-Leistung', async (_name, themenfeld) => {
+    const response = await t.graphql(OZG, { themenfeld });
+    expect(response.errors?.[0]?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      argument: 'themenfeld',
+    });
+    expect(response.data).toBeNull();
   });
 });

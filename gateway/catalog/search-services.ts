@@ -6,7 +6,7 @@ import { referenceData } from '../../catalog-schema/reference-data.ts';
 import type { Database } from '../database/database.ts';
 import type { ServiceRow } from '../database/schema.ts';
 import { UserError } from '../errors.ts';
-import { decodeCursor, encodeCursor, type Cursor } from './cursor.ts';
+import { checkCursor, decodeCursor, encodeCursor, type Cursor } from './cursor.ts';
 import { words } from './search-terms.ts';
 import { serviceColumnsSql } from './service-columns.ts';
 
@@ -100,14 +100,17 @@ export async function searchServices(
   }
   const filter = normaliseFilter(args.filter ?? {});
   const terms = searchTerms(args.search ?? null);
-  const fingerprint = createHash('sha256')
-    .update(canonicalJson({ terms, filter }))
-    .digest('base64url')
-    .slice(0, 16);
-  const cursor = args.after ? decodeCursor(args.after, fingerprint) : null;
+  const after = args.after ? decodeCursor(args.after) : null;
 
   const { tsquery, corrections } =
     terms.length > 0 ? await prepareQuery(db, terms) : { tsquery: null, corrections: [] };
+  // The query actually run belongs to the fingerprint: whether a word is corrected depends on what
+  // the catalogue holds, which can change between two pages, and then every rank changes.
+  const fingerprint = createHash('sha256')
+    .update(canonicalJson({ terms, filter, tsquery }))
+    .digest('base64url')
+    .slice(0, 16);
+  const cursor = after ? checkCursor(after, fingerprint, tsquery !== null ? 'rank' : 'title') : null;
   const conditions = filterConditions(filter, tsquery);
 
   let stats: Promise<{ total: number; facets: ServiceFacets }> | undefined;
