@@ -165,30 +165,51 @@ async function checkPreconditions(
       { serviceId: service.id, certificationStatus: status },
     );
   }
+  checkFit(service, input);
+  return status;
+}
+
+/**
+ * What the service must offer the subscription, beyond being active and certified: its plan, the
+ * authority's Land, and at least its Schutzbedarf. Checked when subscribing and again when the
+ * provider accepts, because the listing may have changed in between (`subscriptionId` then).
+ */
+export function checkFit(
+  service: ServiceRow,
+  request: {
+    organisation: Pick<OrganisationRow, 'id' | 'land'>;
+    planId: string;
+    schutzbedarf: SchutzbedarfValue | null;
+  },
+  subscriptionId?: string,
+): void {
+  const about = subscriptionId === undefined ? {} : { subscriptionId };
   const plans = (service.document as Listing).plans;
-  if (!plans.some((plan) => plan.id === input.planId)) {
+  if (!plans.some((plan) => plan.id === request.planId)) {
     throw preconditionFailed(
       'PLAN_NOT_FOUND',
-      `Service ${service.id} has no plan "${input.planId}"; its plans are ${plans.map((p) => p.id).join(', ')}.`,
-      { serviceId: service.id, planId: input.planId, plans: plans.map((p) => p.id) },
+      `Service ${service.id} has no plan "${request.planId}"; its plans are ${plans.map((p) => p.id).join(', ')}.`,
+      { ...about, serviceId: service.id, planId: request.planId, plans: plans.map((p) => p.id) },
     );
   }
-  const land = input.organisation.land;
+  const land = request.organisation.land;
   if (land === null || !service.available_in.includes(land)) {
     throw preconditionFailed(
       'LAND_NOT_AVAILABLE',
       land === null
-        ? `${input.organisation.id} has no Land registered; a coordinator registers it before it can subscribe.`
+        ? `${request.organisation.id} has no Land registered; a coordinator registers it before it can subscribe.`
         : `Service ${service.id} is not available in ${land} (available in ${service.available_in.join(', ')}).`,
-      { serviceId: service.id, land, availableIn: service.available_in },
+      { ...about, serviceId: service.id, land, availableIn: service.available_in },
     );
   }
-  if (input.schutzbedarf !== null && service.schutzbedarf_level < SCHUTZBEDARF_LEVEL[input.schutzbedarf]) {
+  if (
+    request.schutzbedarf !== null &&
+    service.schutzbedarf_level < SCHUTZBEDARF_LEVEL[request.schutzbedarf]
+  ) {
     throw preconditionFailed(
       'SCHUTZBEDARF_NOT_SUPPORTED',
-      `Service ${service.id} is operated for Schutzbedarf ${service.schutzbedarf}, not ${input.schutzbedarf}.`,
-      { serviceId: service.id, required: input.schutzbedarf, supported: service.schutzbedarf },
+      `Service ${service.id} is operated for Schutzbedarf ${service.schutzbedarf}, not ${request.schutzbedarf}.`,
+      { ...about, serviceId: service.id, required: request.schutzbedarf, supported: service.schutzbedarf },
     );
   }
-  return status;
 }

@@ -4,6 +4,7 @@ import { UserError } from '../errors.ts';
 import { certificationStatuses } from '../../certification/certification-status.ts';
 import { recordStep } from './record-step.ts';
 import type { StepActor } from './step-actor.ts';
+import { checkFit } from './subscribe.ts';
 import { preconditionFailed } from './subscription-errors.ts';
 import { isLegalStep, LIFECYCLE, type LifecycleStep } from './subscription-lifecycle.ts';
 import type { ServiceSubscriptionRow } from './subscription-tables.ts';
@@ -18,7 +19,8 @@ const PAST: Record<LifecycleStep, 'ACCEPTED' | 'REJECTED' | 'CANCELLED'> = {
  * Moves a subscription on by one step (who may take it is decided before, in auth/subscription-policy.ts).
  * The subscription row is locked for the transaction: of two concurrent decisions on the same
  * subscription, the second sees the first's outcome and is refused as an illegal step. Accepting also
- * needs the service to be active and currently certified, read after the lock (see README.md).
+ * needs the service to be active and currently certified, and to fit the subscription as when it was
+ * requested (plan, Land, Schutzbedarf), read after the lock (see README.md).
  */
 export async function takeStep(
   db: Kysely<Database>,
@@ -49,7 +51,7 @@ export async function takeStep(
     if (input.step === 'ACCEPT') {
       const service = await trx
         .selectFrom('service')
-        .select(['id', 'status'])
+        .selectAll()
         .where('id', '=', current.service_id)
         .executeTakeFirstOrThrow();
       if (service.status !== 'ACTIVE') {
@@ -67,6 +69,18 @@ export async function takeStep(
           { subscriptionId: current.id, serviceId: service.id, certificationStatus: status },
         );
       }
+      // The listing may have changed since the request: its plans, Länder and Schutzbedarf still
+      // have to fit, as when subscribing.
+      const organisation = await trx
+        .selectFrom('organisation')
+        .select(['id', 'land'])
+        .where('id', '=', current.organisation_id)
+        .executeTakeFirstOrThrow();
+      checkFit(
+        service,
+        { organisation, planId: current.plan_id, schutzbedarf: current.schutzbedarf },
+        current.id,
+      );
     }
 
     const by = input.actor.subject;

@@ -325,7 +325,11 @@ export type Mutation = {
    * returns the same subscription; the same key with other arguments is CONFLICT (IDEMPOTENCY_KEY_REUSED).
    */
   subscribe: ServiceSubscription;
-  /** The provider of the service accepts a REQUESTED subscription; the service must be currently certified. */
+  /**
+   * The provider of the service accepts a REQUESTED subscription. The service must still meet every
+   * precondition of subscribe, on the listing as it is now (active, currently certified, the plan, the
+   * authority's Land, the Schutzbedarf): otherwise PRECONDITION_FAILED with the same reasons.
+   */
   acceptSubscription: ServiceSubscription;
   /** The provider of the service rejects a REQUESTED subscription, with a reason the authority sees. */
   rejectSubscription: ServiceSubscription;
