@@ -90,10 +90,17 @@ export interface OidcConfig {
 
 /**
  * Splits OIDC_ISSUER into issuer URLs. An issuer must be https, except on loopback (the development
- * identity provider and tests), because its keys decide who may sign in.
+ * identity provider and tests), because its keys decide who may sign in. Set, it must name one.
  */
 export function parseIssuers(value: string | undefined): string[] {
   const issuers = (value ?? '').split(/[\s,]+/).filter((part) => part !== '');
+  // Only an unset OIDC_ISSUER means demo mode, where the development header signs anyone in. Set to
+  // nothing (a template or secret that rendered empty), it must not open the gateway that way.
+  if (value !== undefined && issuers.length === 0) {
+    throw new Error(
+      `OIDC_ISSUER is set but names no issuer (${JSON.stringify(value)}); set the trusted issuer(s), or leave it unset for demo mode`,
+    );
+  }
   for (const issuer of issuers) {
     let url: URL;
     try {

@@ -19,6 +19,17 @@ describe('OIDC_ISSUER', () => {
     expect(() => parseIssuers('https://login.land.de/?realm=x')).toThrow(/query or fragment/);
   });
 
+  it.each([[''], [' '], [','], [' , ']])(
+    'refuses OIDC_ISSUER=%j, which is set but names no issuer, instead of starting in demo mode',
+    (value) => {
+      expect(() => configFromEnv({ OIDC_ISSUER: value })).toThrow(/OIDC_ISSUER is set but names no issuer/);
+    },
+  );
+
+  it('runs in demo mode only when OIDC_ISSUER is unset', () => {
+    expect(configFromEnv({})).toMatchObject({ mode: 'demo', devPrincipalHeader: true });
+  });
+
   it('sets production mode; the claim paths and audience have defaults', () => {
     expect(configFromEnv({ OIDC_ISSUER: 'https://id.bund.de' })).toMatchObject({
       mode: 'production',
