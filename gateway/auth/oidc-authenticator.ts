@@ -15,6 +15,7 @@ import type { OidcConfig } from '../config.ts';
 import { UserError } from '../errors.ts';
 import type { Authenticator } from './authenticator.ts';
 import { isRole, type Principal } from './principal.ts';
+import { unstorable } from '../../catalog-schema/storable-text.ts';
 
 /** The only signature algorithms accepted: asymmetric ones, so that nothing public can forge a token. */
 export const ACCEPTED_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
@@ -220,7 +221,7 @@ export function createOidcAuthenticator(
         throw translate(error, issuer, config.audience);
       }
       return {
-        subject: payload.sub!,
+        subject: subjectFrom(payload.sub),
         roles: rolesFrom(readClaim(payload, config.rolesClaim)),
         organisationId: organisationFrom(
           readClaim(payload, config.organisationClaim),
@@ -254,7 +255,24 @@ function organisationFrom(value: unknown, claim: string): string | null {
       `The access token's "${claim}" claim names ${named.length} organisations (${named.slice(0, 5).join(', ')}); the catalogue acts for one per request: request a token for one organisation (in Keycloak, the scope organization:<alias>).`,
     );
   }
-  return named[0] ?? null;
+  const name = named[0] ?? null;
+  if (name !== null && unstorable(name)) {
+    throw refuse('CLAIM_INVALID', `The access token's "${claim}" claim holds ${unstorable(name)}.`);
+  }
+  return name;
+}
+
+/**
+ * The caller's subject, recorded with everything they write: a string of 1 to 255 characters, as
+ * OpenID Connect defines it, that PostgreSQL can store. jose checks only that the claim is there.
+ */
+function subjectFrom(value: unknown): string {
+  if (typeof value !== 'string' || value === '' || value.length > 255) {
+    throw refuse('CLAIM_INVALID', 'The access token\'s "sub" claim must be a string of 1 to 255 characters.');
+  }
+  const what = unstorable(value);
+  if (what) throw refuse('CLAIM_INVALID', `The access token's "sub" claim holds ${what}.`);
+  return value;
 }
 
 // jose's errors are translated once, here, into the reasons callers see.

@@ -26,11 +26,15 @@ const STATE = `query ($id: ID!) { serviceSubscription(id: $id) { state } }`;
 const standard = { id: 'standard', name: 'Standard', pricingModel: 'FLAT' as const, priceEur: 100 };
 const premium = { id: 'premium', name: 'Premium', pricingModel: 'PER_CASE' as const, priceEur: 2 };
 
+/** What a listing's version changes (its id is the test's). */
+type Version = Omit<Parameters<typeof makeListing>[0], 'id'>;
+type Request = { planId: string; schutzbedarf?: string };
+
 async function requestThenRepublish(
   id: string,
-  before: Parameters<typeof makeListing>[0],
-  after: Parameters<typeof makeListing>[0],
-  request: { planId: string; schutzbedarf?: string },
+  before: Version,
+  after: Version,
+  request: Request,
 ): Promise<string> {
   await publishAll(t.db, 'anbieter', [makeListing({ id, ...before })]);
   await certifyService(t.db, `anbieter/${id}`);
@@ -46,7 +50,7 @@ async function requestThenRepublish(
 }
 
 describe('accepting checks again that the service fits the subscription', () => {
-  it.each([
+  it.each<[string, string, Version, Version, Request]>([
     [
       'SCHUTZBEDARF_NOT_SUPPORTED',
       'a HIGH request, the service now operated for NORMAL only',
