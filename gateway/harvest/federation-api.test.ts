@@ -217,6 +217,28 @@ describe('registering, pausing and running an endpoint', () => {
     ).toBeNull();
   });
 
+  it("answers another provider's run as one that does not exist, and asks for a sign-in first", async () => {
+    const { rows } = await sql<{ id: string }>`
+      insert into harvest_run (provider_id, endpoint_url, mode, trigger, status, claimed_by, finished_at)
+      values ('nordwerk', 'https://katalog.nordwerk.example/graphql', 'FULL', 'MANUAL', 'SUCCEEDED', 'test', now())
+      returning id::text as id`.execute(t.db);
+    const RUN = 'query ($id: ID!) { harvestRun(id: $id) { id } }';
+    const existing = { id: rows[0]!.id };
+    const missing = { id: '987654' };
+    for (const as of ['provider@suedwerk', 'authority@stadt-kiel']) {
+      for (const variables of [existing, missing]) {
+        const response = await t.graphql(RUN, variables, { as });
+        expect(response.errors).toBeUndefined();
+        expect(response.data!.harvestRun).toBeNull();
+      }
+    }
+    for (const variables of [existing, missing])
+      expect(code(await t.graphql(RUN, variables))).toBe('UNAUTHENTICATED');
+    for (const as of ['provider@nordwerk', COORDINATOR]) {
+      expect((await t.graphql(RUN, existing, { as })).data!.harvestRun).toEqual(existing);
+    }
+  });
+
   it('shows lastHarvestedAt on harvested services only', async () => {
     await publishAll(t.db, 'suedwerk', [makeListing({ id: 'gepusht' })]);
     const response = await t.graphql(

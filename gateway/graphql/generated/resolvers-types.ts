@@ -77,7 +77,10 @@ export type Query = {
   harvestEndpoints: Array<HarvestEndpoint>;
   /** One provider's harvest endpoint, for that provider and coordinators; null when it has none. */
   harvestEndpoint?: Maybe<HarvestEndpoint>;
-  /** One harvest run's report, for the provider it belongs to and coordinators. */
+  /**
+   * One harvest run's report, for the provider it belongs to and coordinators; null when there is no such
+   * run or it belongs to someone else (signed-in callers only).
+   */
   harvestRun?: Maybe<HarvestRun>;
   /**
    * The subscriptions the caller may see, newest first: coordinators all, providers those to their

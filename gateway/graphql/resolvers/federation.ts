@@ -129,10 +129,11 @@ export const federationResolvers: Resolvers = {
       return loaders(context).endpoint.load(providerId);
     },
     harvestRun: async (_parent, { id }, context) => {
+      // Run ids count up, so a run the caller may not see is answered as one that does not exist:
+      // the caller is checked first, and neither the run nor its provider is revealed.
+      const actor = await requireOwnOrganisation(context, 'harvestRun');
       const run = await loaders(context).run.load(id);
-      if (!run) return null;
-      await requireOrganisationAccess(context, run.provider_id, 'harvestRun');
-      return run;
+      return run && (actor.role === 'coordinator' || run.provider_id === actor.organisation.id) ? run : null;
     },
   },
 
