@@ -20,10 +20,15 @@ export function checkEndpointUrl(
       field: 'url',
     });
   }
-  if (text.length > 2000)
-    throw new UserError('BAD_USER_INPUT', 'The endpoint URL is longer than 2000 characters.', {
-      field: 'url',
-    });
+  // What is stored is the normalised URL, in which a non-ASCII character takes up to 12 (%-escaped).
+  if (text.length > 2000 || url.href.length > 2000)
+    throw new UserError(
+      'BAD_USER_INPUT',
+      'The endpoint URL is longer than 2000 characters (once normalised).',
+      {
+        field: 'url',
+      },
+    );
   if (url.protocol !== 'https:' && !(config.allowHttp && url.protocol === 'http:')) {
     throw new UserError(
       'BAD_USER_INPUT',

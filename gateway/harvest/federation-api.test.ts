@@ -62,6 +62,8 @@ describe('registerHarvestEndpoint refuses, and stores nothing', () => {
     ['a private address', 'https://10.1.2.3/graphql'],
     ['a unique-local IPv6 address', 'https://[fd00::1]/graphql'],
     ['a private address hidden in IPv6', 'https://[::ffff:192.168.0.1]/graphql'],
+    ['longer than 2000 characters', `https://example.org/${'x'.repeat(2000)}`],
+    ['longer than 2000 characters once normalised', `https://example.org/${'ä'.repeat(1900)}`],
   ])('a bad URL: %s (BAD_USER_INPUT)', async (_case, url) => {
     const response = await t.graphql(REGISTER, { i: { providerId: 'nordwerk', url } }, { as: COORDINATOR });
     expect(code(response)).toBe('BAD_USER_INPUT');

@@ -290,6 +290,18 @@ describe('who may take a step', () => {
     expect(await stateOf(id)).toBe('REQUESTED');
   });
 
+  it('counts a reason in characters, as PostgreSQL does, not in UTF-16 units', async () => {
+    const id = await requested();
+    // Two characters outside the Basic Multilingual Plane are four UTF-16 units: still too short.
+    const short = await t.graphql(REJECT, { id, reason: '😀😀' }, { as: 'provider@anbieter' });
+    expect(short.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'reason' });
+    expect(await stateOf(id)).toBe('REQUESTED');
+    // 1,500 of them are 3,000 units, but 1,500 characters: within the limit.
+    const long = await t.graphql(REJECT, { id, reason: '😀'.repeat(1500) }, { as: 'provider@anbieter' });
+    expect(long.errors).toBeUndefined();
+    expect(await stateOf(id)).toBe('REJECTED');
+  });
+
   it('an unknown or malformed id is NOT_FOUND', async () => {
     for (const id of ['00000000-0000-4000-8000-000000000000', 'kein-uuid']) {
       const response = await t.graphql(ACCEPT, { id }, { as: 'provider@anbieter' });

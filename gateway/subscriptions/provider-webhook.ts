@@ -29,6 +29,8 @@ export function validateWebhookUrl(text: string, rules: WebhookUrlRules): URL {
   } catch {
     throw invalid('is not an absolute URL');
   }
+  // What is stored is the normalised URL, in which a non-ASCII character takes up to 12 (%-escaped).
+  if (url.href.length > 2000) throw invalid('is longer than 2000 characters once normalised');
   if (url.protocol !== 'https:' && !(rules.allowHttp && url.protocol === 'http:')) {
     throw invalid(`must use https${rules.allowHttp ? ' or http' : ''}, not ${url.protocol}`);
   }

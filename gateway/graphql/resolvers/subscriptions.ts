@@ -27,10 +27,11 @@ import { takeStep } from '../../subscriptions/take-step.ts';
 import type { GatewayContext } from '../context.ts';
 import type { Resolvers } from '../generated/resolvers-types.ts';
 
-/** A reason a person reads: 3 to 2000 characters once trimmed. */
+/** A reason a person reads: 3 to 2000 characters (code points, as PostgreSQL counts) once trimmed. */
 function reasonArgument(reason: string): string {
   const trimmed = reason.trim();
-  if (trimmed.length < 3 || trimmed.length > 2000) {
+  const characters = [...trimmed].length;
+  if (characters < 3 || characters > 2000) {
     throw new UserError('BAD_USER_INPUT', 'The reason must be 3 to 2000 characters long.', {
       argument: 'reason',
     });
