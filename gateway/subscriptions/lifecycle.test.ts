@@ -399,17 +399,31 @@ describe('lists', () => {
   });
 
   it('refuses a bad page size or cursor (BAD_USER_INPUT)', async () => {
-    const beyondBigint = Buffer.from('seq:9223372036854775808').toString('base64url');
+    const beyondBigint = Buffer.from('service_subscription:9223372036854775808').toString('base64url');
+    // A position in the deliveries' sequence means nothing among subscriptions.
+    const ofDeliveries = Buffer.from('subscription_outbox:5').toString('base64url');
     for (const variables of [
       { first: 0 },
       { first: 101 },
       { after: 'bm9wZQ' },
       { after: '!!' },
       { after: beyondBigint },
+      { after: ofDeliveries },
     ]) {
       const response = await t.graphql(LIST, variables, { as: 'coordinator@koordinierung' });
       expect(response.errors?.[0]?.extensions.code, JSON.stringify(variables)).toBe('BAD_USER_INPUT');
     }
+  });
+
+  it("refuses a subscription list's cursor in the list of deliveries (BAD_USER_INPUT)", async () => {
+    await requested();
+    const list = await t.graphql(LIST, { first: 1 }, { as: 'coordinator@koordinierung' });
+    const response = await t.graphql(
+      'query ($after: String) { subscriptionDeliveries(first: 5, after: $after) { totalCount } }',
+      { after: list.data!.serviceSubscriptions.pageInfo.endCursor },
+      { as: 'coordinator@koordinierung' },
+    );
+    expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'after' });
   });
 });
 

@@ -1,27 +1,33 @@
 import { UserError } from '../errors.ts';
 
-/** Keyset cursors over an ever-growing sequence (subscriptions by `seq`, deliveries by `id`), newest first. */
-export function encodeSequenceCursor(sequence: string | number): string {
-  return Buffer.from(`seq:${sequence}`, 'utf8').toString('base64url');
+/** The lists paged by an ever-growing sequence: subscriptions by `seq`, deliveries by `id`. */
+export type SequenceList = 'service_subscription' | 'subscription_outbox';
+
+/**
+ * Keyset cursors over an ever-growing sequence, newest first. A cursor names its list: a position
+ * in one sequence means nothing in the other, and would cut the other list at a random place.
+ */
+export function encodeSequenceCursor(list: SequenceList, sequence: string | number): string {
+  return Buffer.from(`${list}:${sequence}`, 'utf8').toString('base64url');
 }
 
 const MAX_BIGINT = 2n ** 63n - 1n;
 
-/** Decodes `after`; anything else is BAD_USER_INPUT. */
-export function decodeSequenceCursor(text: string): string {
+/** Decodes `after`, a cursor of `list`; anything else is BAD_USER_INPUT. */
+export function decodeSequenceCursor(list: SequenceList, text: string): string {
   const decoded = /^[A-Za-z0-9_-]{1,100}$/.test(text) ? Buffer.from(text, 'base64url').toString('utf8') : '';
-  const match = /^seq:([1-9][0-9]{0,18})$/.exec(decoded);
+  const match = /^([a-z_]+):([1-9][0-9]{0,18})$/.exec(decoded);
   // Nineteen digits may still lie beyond PostgreSQL's bigint, which the cursor is compared as.
-  if (!match || BigInt(match[1]!) > MAX_BIGINT) {
+  if (!match || match[1] !== list || BigInt(match[2]!) > MAX_BIGINT) {
     throw new UserError(
       'BAD_USER_INPUT',
-      "The cursor in `after` is malformed; use a cursor from this list's edges.",
+      "The cursor in `after` is malformed or belongs to another list; use a cursor from this list's edges.",
       {
         argument: 'after',
       },
     );
   }
-  return match[1]!;
+  return match[2]!;
 }
 
 /** `first` is 1 to 100. */

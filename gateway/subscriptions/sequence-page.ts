@@ -1,6 +1,6 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../database/database.ts';
-import { decodeSequenceCursor, pageSize, type Page } from './page-cursor.ts';
+import { decodeSequenceCursor, pageSize, type Page, type SequenceList } from './page-cursor.ts';
 
 /**
  * One page of `table`'s rows that meet every condition, newest first by `sequence`, with the total:
@@ -9,7 +9,7 @@ import { decodeSequenceCursor, pageSize, type Page } from './page-cursor.ts';
 export async function sequencePage<Row>(
   db: Kysely<Database>,
   query: {
-    table: 'subscription_outbox' | 'service_subscription';
+    table: SequenceList;
     /** The ever-growing column the keyset cursor points into. */
     sequence: 'id' | 'seq';
     conditions: readonly RawBuilder<unknown>[];
@@ -18,7 +18,7 @@ export async function sequencePage<Row>(
   },
 ): Promise<Page<Row>> {
   const size = pageSize(query.first);
-  const after = query.after ? decodeSequenceCursor(query.after) : null;
+  const after = query.after ? decodeSequenceCursor(query.table, query.after) : null;
   const sequence = sql.ref(query.sequence);
   const { rows } = await sql<Row & { total: number; found: boolean }>`
     with matching as (select * from ${sql.table(query.table)} where ${sql.join([sql`true`, ...query.conditions], sql` and `)})

@@ -12,7 +12,7 @@ import { UserError } from '../../errors.ts';
 import { retryDelivery } from '../../subscriptions/retry-delivery.ts';
 import { listDeliveries } from '../../subscriptions/list-deliveries.ts';
 import { listSubscriptions } from '../../subscriptions/list-subscriptions.ts';
-import { encodeSequenceCursor, type Page } from '../../subscriptions/page-cursor.ts';
+import { encodeSequenceCursor, type Page, type SequenceList } from '../../subscriptions/page-cursor.ts';
 import {
   providerWebhook,
   setProviderWebhook,
@@ -41,15 +41,17 @@ function reasonArgument(reason: string): string {
 
 function connection<T extends { seq?: unknown; id: unknown }>(
   page: Page<T>,
+  list: SequenceList,
   key: (row: T) => string | number,
 ) {
+  const cursor = (row: T) => encodeSequenceCursor(list, key(row));
   return {
-    edges: page.rows.map((node) => ({ cursor: encodeSequenceCursor(key(node)), node })),
+    edges: page.rows.map((node) => ({ cursor: cursor(node), node })),
     pageInfo: {
       hasNextPage: page.hasNextPage,
       hasPreviousPage: page.hasPreviousPage,
-      startCursor: page.rows[0] ? encodeSequenceCursor(key(page.rows[0])) : null,
-      endCursor: page.rows.at(-1) ? encodeSequenceCursor(key(page.rows.at(-1)!)) : null,
+      startCursor: page.rows[0] ? cursor(page.rows[0]) : null,
+      endCursor: page.rows.at(-1) ? cursor(page.rows.at(-1)!) : null,
     },
     totalCount: page.totalCount,
   };
@@ -164,14 +166,14 @@ export const subscriptionResolvers: Resolvers = {
   },
 
   ServiceSubscriptionConnection: {
-    edges: (page) => connection(page, (row) => row.seq).edges,
-    pageInfo: (page) => connection(page, (row) => row.seq).pageInfo,
+    edges: (page) => connection(page, 'service_subscription', (row) => row.seq).edges,
+    pageInfo: (page) => connection(page, 'service_subscription', (row) => row.seq).pageInfo,
     totalCount: (page) => page.totalCount,
   },
 
   SubscriptionDeliveryConnection: {
-    edges: (page) => connection(page, (row) => row.id).edges,
-    pageInfo: (page) => connection(page, (row) => row.id).pageInfo,
+    edges: (page) => connection(page, 'subscription_outbox', (row) => row.id).edges,
+    pageInfo: (page) => connection(page, 'subscription_outbox', (row) => row.id).pageInfo,
     totalCount: (page) => page.totalCount,
   },
 
