@@ -358,6 +358,35 @@ describe('OZG-Leistungen', () => {
     expect([...themenfelder]).toEqual(['bildung']);
   });
 
+  it('lists the services of an OZG-Leistung by title, at most `first` (1 to 100, default 5)', async () => {
+    await registerOrganisation(t.db, 'zaehlwerk', 'PROVIDER', 'DE-HB');
+    await publishAll(
+      t.db,
+      'zaehlwerk',
+      Array.from({ length: 12 }, (_, i) =>
+        makeListing({
+          id: `meldung-${i}`,
+          title: `Meldebescheinigung ${String(i).padStart(2, '0')}`,
+          ozgIds: ['10337'],
+        }),
+      ),
+    );
+    const QUERY = `query ($first: Int!) { ozgLeistung(id: "10337") { services(first: $first) { title } } }`;
+    const titles = async (query: string, variables: Record<string, unknown> = {}) =>
+      ((await t.graphql(query, variables)).data!.ozgLeistung.services as { title: string }[]).map(
+        (s) => s.title,
+      );
+    expect(await titles('{ ozgLeistung(id: "10337") { services { title } } }')).toEqual(
+      Array.from({ length: 5 }, (_, i) => `Meldebescheinigung ${String(i).padStart(2, '0')}`),
+    );
+    expect(await titles(QUERY, { first: 2 })).toEqual(['Meldebescheinigung 00', 'Meldebescheinigung 01']);
+    expect(await titles(QUERY, { first: 100 })).toHaveLength(12);
+    for (const first of [0, 101]) {
+      const response = await t.graphql(QUERY, { first });
+      expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'first' });
+    }
+  });
+
   it.each([
     ['an unknown Themenfeld', 'raumfahrt'],
     ['an empty Themenfeld id', ''],

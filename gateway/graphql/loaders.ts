@@ -13,7 +13,8 @@ export interface Loaders {
   organisation: DataLoader<string, OrganisationRow | null>;
   service: DataLoader<string, ServiceRow | null>;
   activeServiceCount: DataLoader<string, number>;
-  activeServicesByOzgId: DataLoader<string, ServiceRow[]>;
+  /** The first `first` ACTIVE services of an OZG-Leistung, by title. */
+  activeServicesByOzgId: DataLoader<{ ozgId: string; first: number }, ServiceRow[], string>;
   /** Certificates by service id, newest first (certification status is computed from them). */
   certificatesByService: DataLoader<string, CertificateRow[]>;
   certificate: DataLoader<string, CertificateRow | null>;
@@ -45,13 +46,31 @@ export function createLoaders(db: Kysely<Database>): Loaders {
       const byId = new Map(rows.map((r) => [r.provider_id, r.count]));
       return providerIds.map((id) => byId.get(id) ?? 0);
     }),
-    activeServicesByOzgId: new DataLoader(async (ozgIds) => {
-      const { rows } = await sql<ServiceRow>`
-        select ${serviceColumnsSql('s')} from service s
-        where s.status = 'ACTIVE' and s.ozg_ids && ${[...ozgIds]}::text[]
-        order by s.title, s.id`.execute(db);
-      return ozgIds.map((id) => rows.filter((r) => r.ozg_ids.includes(id)));
-    }),
+    // One statement for every OZG-Leistung of the request, each bounded: an OZG-Leistung may have
+    // thousands of implementations, and a query over all of them must not load the catalogue.
+    activeServicesByOzgId: new DataLoader(
+      async (keys) => {
+        const ozgIds = [...new Set(keys.map((k) => k.ozgId))];
+        const limit = Math.max(...keys.map((k) => k.first));
+        const { rows } = await sql<ServiceRow & { ozg_key: string }>`
+          select o.id as ozg_key, s.*
+          from unnest(${ozgIds}::text[]) as o(id)
+          cross join lateral (
+            select ${serviceColumnsSql('s')} from service s
+            where s.status = 'ACTIVE' and s.ozg_ids @> array[o.id]
+            order by s.title, s.id
+            limit ${limit}
+          ) s`.execute(db);
+        const byOzgId = new Map<string, ServiceRow[]>();
+        for (const { ozg_key, ...row } of rows) {
+          const list = byOzgId.get(ozg_key) ?? [];
+          list.push(row);
+          byOzgId.set(ozg_key, list);
+        }
+        return keys.map((k) => (byOzgId.get(k.ozgId) ?? []).slice(0, k.first));
+      },
+      { cacheKeyFn: (k) => `${k.first} ${k.ozgId}` },
+    ),
     certificatesByService: new DataLoader(async (serviceIds) => {
       const rows = await certificatesOfServices(db, serviceIds);
       return serviceIds.map((id) => rows.filter((r) => r.service_id === id));

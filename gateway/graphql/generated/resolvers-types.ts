@@ -597,8 +597,16 @@ export type OzgLeistung = {
   name: Scalars['String']['output'];
   themenfeld: Themenfeld;
   lebenslage: Lebenslage;
-  /** The ACTIVE services that implement this OZG-Leistung. */
+  /**
+   * The ACTIVE services that implement this OZG-Leistung, by title: the first `first` (1 to 100). All of
+   * them, with their number and pages: `services(filter: { ozgId: [id] })`.
+   */
   services: Array<Service>;
+};
+
+
+export type OzgLeistungServicesArgs = {
+  first?: Scalars['Int']['input'];
 };
 
 export type ServiceStatus =
@@ -1512,7 +1520,7 @@ export type OzgLeistungResolvers<ContextType = GatewayContext, ParentType extend
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   themenfeld?: Resolver<ResolversTypes['Themenfeld'], ParentType, ContextType>;
   lebenslage?: Resolver<ResolversTypes['Lebenslage'], ParentType, ContextType>;
-  services?: Resolver<Array<ResolversTypes['Service']>, ParentType, ContextType>;
+  services?: Resolver<Array<ResolversTypes['Service']>, ParentType, ContextType, RequireFields<OzgLeistungServicesArgs, 'first'>>;
 };
 
 export type ServiceResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Service'] = ResolversParentTypes['Service']> = {

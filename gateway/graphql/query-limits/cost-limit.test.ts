@@ -62,13 +62,23 @@ describe('cost limit', () => {
   });
 
   it('counts a page size left out or null as the default page the resolver then serves (20)', async () => {
-    const query = `query ($first: Int) { services(first: $first) { edges { node { ozgLeistungen { services { ozgLeistungen { id } } } } } } }`;
+    const query = `query ($first: Int) { services(first: $first) { edges { node { ozgLeistungen { services(first: 20) { ozgLeistungen { id } } } } } } }`;
     const actual = async (variables: Record<string, unknown>) =>
       (await t.graphql(query, variables)).errors?.[0]?.extensions.actual;
     const twenty = await actual({ first: 20 });
     expect(twenty).toBeGreaterThan(20000);
     expect(await actual({})).toBe(twenty);
     expect(await actual({ first: null })).toBe(twenty);
+  });
+
+  it('counts OZG-Leistungen as the whole OZG catalogue, and their services by `first`', async () => {
+    // A search may match every OZG-Leistung (a common word, a substring of every name).
+    const everything = await t.graphql(`{ ozgLeistungen(search: "e") { services(first: 100) { id } } }`);
+    expect(everything.errors![0]!.extensions).toMatchObject({ code: 'QUERY_LIMIT_EXCEEDED', limit: 'COST' });
+    const normal = await t.graphql(
+      `{ ozgLeistungen(search: "Wohngeld") { id name services { id title provider { name } } } }`,
+    );
+    expect(normal.errors).toBeUndefined();
   });
 
   it('counts every alias of an expensive field', async () => {

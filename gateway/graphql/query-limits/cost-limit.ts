@@ -22,12 +22,13 @@ const DEFAULT_LIST_SIZE = 10;
 
 /** Lists whose length the catalogue knows (reference data) or bounds (unpaginated catalogue lists). */
 const LIST_SIZES: Record<string, number> = {
-  'Query.ozgLeistungen': 100,
+  // The whole OZG catalogue (557 OZG-Leistungen): a search or a Themenfeld narrows it, but a search
+  // for a common word (or a substring of every name) does not.
+  'Query.ozgLeistungen': 600,
   'Query.providers': 50,
   'Query.laender': 17,
   'Query.themenfelder': 14,
   'Query.lebenslagen': 50,
-  'OzgLeistung.services': 50,
 };
 
 /**

@@ -108,7 +108,14 @@ export const catalogResolvers: Resolvers = {
   },
 
   OzgLeistung: {
-    services: (leistung, _args, context) => context.loaders.activeServicesByOzgId.load(leistung.id),
+    services: (leistung, { first }, context) => {
+      if (!Number.isInteger(first) || first < 1 || first > 100) {
+        throw new UserError('BAD_USER_INPUT', `\`first\` must be between 1 and 100; it was ${first}.`, {
+          argument: 'first',
+        });
+      }
+      return context.loaders.activeServicesByOzgId.load({ ozgId: leistung.id, first });
+    },
   },
 
   Service: {
