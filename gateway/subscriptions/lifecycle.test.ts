@@ -283,6 +283,15 @@ describe('who may take a step', () => {
     expect(response.errors?.[0]?.extensions.code).toBe('UNAUTHENTICATED');
   });
 
+  it('an anonymous caller is asked to sign in before the reason is looked at (UNAUTHENTICATED)', async () => {
+    const id = await requested();
+    for (const reason of ['x', 'Kein Bedarf mehr']) {
+      const response = await t.graphql(CANCEL, { id, reason });
+      expect(response.errors?.[0]?.extensions.code).toBe('UNAUTHENTICATED');
+    }
+    expect(await stateOf(id)).toBe('REQUESTED');
+  });
+
   it('a reason of fewer than 3 characters is BAD_USER_INPUT', async () => {
     const id = await requested();
     const response = await t.graphql(REJECT, { id, reason: '  x ' }, { as: 'provider@anbieter' });

@@ -78,11 +78,12 @@ async function step(
           id,
           lifecycleStep === 'ACCEPT' ? 'acceptSubscription' : 'rejectSubscription',
         );
+  // The reason is checked once the caller may take the step: an anonymous caller learns nothing else.
   const updated = await takeStep(context.db, {
     subscriptionId: current!.id,
     step: lifecycleStep,
     actor: { subject: actor.principal.subject, organisationId: actor.organisation.id },
-    reason,
+    reason: reason === null ? null : reasonArgument(reason),
   });
   return remember(context, updated);
 }
@@ -141,10 +142,8 @@ export const subscriptionResolvers: Resolvers = {
       return remember(context, subscription);
     },
     acceptSubscription: (_parent, { id }, context) => step(context, id, 'ACCEPT', null),
-    rejectSubscription: (_parent, { id, reason }, context) =>
-      step(context, id, 'REJECT', reasonArgument(reason)),
-    cancelSubscription: (_parent, { id, reason }, context) =>
-      step(context, id, 'CANCEL', reasonArgument(reason)),
+    rejectSubscription: (_parent, { id, reason }, context) => step(context, id, 'REJECT', reason),
+    cancelSubscription: (_parent, { id, reason }, context) => step(context, id, 'CANCEL', reason),
     retrySubscriptionDelivery: async (_parent, { id }, context) => {
       const { actor, providerId } = await requireDeliveryReader(context, null, 'retrySubscriptionDelivery');
       return retryDelivery(context.db, { id, providerId, subject: actor.principal.subject });
