@@ -28,7 +28,7 @@ const DETAIL = `query Detail($id: ID!) {
 const PAGE = `query Page($search: String, $first: Int) {
   services(search: $search, first: $first) {
     totalCount
-    edges { node { id title provider { id name serviceCount } ozgLeistungen { id services { id } } } }
+    edges { node { id title provider { id name serviceCount } ozgLeistungen { id services(first: 20) { id } } } }
   }
 }`;
 
