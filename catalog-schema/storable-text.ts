@@ -11,25 +11,44 @@ export function unstorable(text: string): string | null {
   return null;
 }
 
-/** The first string (member names included) in a JSON value that PostgreSQL cannot store, with its path. */
+/** A member name as a reference token of a JSON Pointer (RFC 6901): `~` is `~0`, `/` is `~1`. */
+export function pointerToken(name: string): string {
+  return name.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+type Visit = { value: unknown; path: string } | { name: string; path: string };
+
+/**
+ * The first string (member names included) in a JSON value that PostgreSQL cannot store, with its
+ * JSON Pointer. Walks with a stack of its own, not by recursion: input nested thousands of levels
+ * deep (a few kB of brackets) must get an answer, not overflow the call stack.
+ */
 export function findUnstorable(value: unknown, path: string): { path: string; what: string } | null {
-  if (typeof value === 'string') {
-    const what = unstorable(value);
-    return what ? { path, what } : null;
-  }
-  if (typeof value !== 'object' || value === null) return null;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const found = findUnstorable(value[i], `${path}/${i}`);
-      if (found) return found;
+  const stack: Visit[] = [{ value, path }];
+  for (let visit = stack.pop(); visit !== undefined; visit = stack.pop()) {
+    if ('name' in visit) {
+      const what = unstorable(visit.name);
+      // The path names the member with its bad character escaped, so that the answer itself is storable.
+      if (what)
+        return { path: `${visit.path}/${pointerToken(JSON.stringify(visit.name).slice(1, -1))}`, what };
+      continue;
     }
-    return null;
-  }
-  for (const [name, member] of Object.entries(value)) {
-    const what = unstorable(name);
-    if (what) return { path: `${path}/${JSON.stringify(name).slice(1, -1)}`, what };
-    const found = findUnstorable(member, `${path}/${name}`);
-    if (found) return found;
+    const current = visit.value;
+    if (typeof current === 'string') {
+      const what = unstorable(current);
+      if (what) return { path: visit.path, what };
+    } else if (Array.isArray(current)) {
+      for (let i = current.length - 1; i >= 0; i--)
+        stack.push({ value: current[i], path: `${visit.path}/${i}` });
+    } else if (typeof current === 'object' && current !== null) {
+      const entries = Object.entries(current);
+      // In document order: each member's name, then what it holds.
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [name, member] = entries[i]!;
+        stack.push({ value: member, path: `${visit.path}/${pointerToken(name)}` });
+        stack.push({ name, path: visit.path });
+      }
+    }
   }
   return null;
 }

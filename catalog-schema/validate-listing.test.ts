@@ -39,6 +39,17 @@ describe('validateListing', () => {
     ]);
   });
 
+  it('names an unknown field by its JSON Pointer, "/" and "~" escaped (RFC 6901)', () => {
+    const result = validateListing({ ...makeListing({ id: 'zeiger' }), 'preis/eur': 10, 'a~b': 1 });
+    expect(result).toEqual({
+      ok: false,
+      problems: [
+        { path: '/preis~1eur', message: 'is not a known field' },
+        { path: '/a~0b', message: 'is not a known field' },
+      ],
+    });
+  });
+
   it('rejects unknown fields with their path', () => {
     expect(problemsOf({ ...makeListing({ id: 'dienst' }), price: 3 })).toEqual([
       { path: '/price', message: 'is not a known field' },

@@ -3,7 +3,7 @@ import addFormatsModule from 'ajv-formats';
 import schema from './listing.schema.json' with { type: 'json' };
 import type { Listing } from './generated/listing.ts';
 import { referenceData } from './reference-data.ts';
-import { findUnstorable } from './storable-text.ts';
+import { findUnstorable, pointerToken } from './storable-text.ts';
 
 /** One reason a listing document is invalid: a JSON Pointer to the field and what is wrong with it. */
 export interface ListingProblem {
@@ -23,10 +23,13 @@ function describe(error: ErrorObject): ListingProblem {
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
     case 'required':
-      return { path: `${error.instancePath}/${String(params.missingProperty)}`, message: 'is required' };
+      return {
+        path: `${error.instancePath}/${pointerToken(String(params.missingProperty))}`,
+        message: 'is required',
+      };
     case 'additionalProperties':
       return {
-        path: `${error.instancePath}/${String(params.additionalProperty)}`,
+        path: `${error.instancePath}/${pointerToken(String(params.additionalProperty))}`,
         message: 'is not a known field',
       };
     case 'enum':

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findUnstorable } from '../../catalog-schema/storable-text.ts';
 import { validateListing } from '../../catalog-schema/validate-listing.ts';
 import { makeListing, registerOrganisation } from '../../test/helpers/listings.ts';
 import { startTestServer, type TestServer } from '../../test/helpers/test-server.ts';
@@ -74,6 +75,39 @@ describe('a string PostgreSQL cannot store', () => {
       { as: 'provider@zeichenwerk' },
     );
     expect(fine.errors).toBeUndefined();
+  });
+
+  it('is looked for without recursion: a listing nested 5,000 levels deep is BAD_USER_INPUT, not a crash', async () => {
+    // 10 kB of brackets in a field the schema does not know; the search for unstorable strings
+    // runs on every variable before anything else and overflowed the call stack (HTTP 500).
+    const nested = `${'['.repeat(5000)}${']'.repeat(5000)}`;
+    const listing = JSON.stringify(makeListing({ id: 'tief' })).replace('{', `{"extra":${nested},`);
+    const response = await fetch(`${t.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-dev-principal': 'provider@zeichenwerk' },
+      body: `{"query":${JSON.stringify(PUBLISH)},"variables":{"listing":${listing}}}`,
+    });
+    const body = (await response.json()) as { errors?: { extensions: Record<string, unknown> }[] };
+    expect(body.errors?.[0]?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      problems: [{ path: '/extra', message: 'is not a known field' }],
+    });
+    const deepBad = JSON.parse(`${'['.repeat(5000)}"a\\u0000"${']'.repeat(5000)}`) as unknown;
+    expect(findUnstorable({ extra: deepBad }, '')).toEqual({
+      path: `/extra${'/0'.repeat(5000)}`,
+      what: 'the character U+0000',
+    });
+  });
+
+  it('names a member by its JSON Pointer, "/" and "~" escaped (and its bad character too)', () => {
+    expect(findUnstorable({ ok: 'ja', 'preis/eur~\u0000': 1 }, '')).toEqual({
+      path: '/preis~1eur~0\\u0000',
+      what: 'the character U+0000',
+    });
+    expect(findUnstorable({ 'a/b': { 'c~d': ['x', 'y\u0000'] } }, '')).toEqual({
+      path: '/a~1b/c~0d/1',
+      what: 'the character U+0000',
+    });
   });
 
   it('makes a harvested or pushed listing invalid, naming the field', () => {
