@@ -187,6 +187,26 @@ describe('compiled execution', () => {
     expect(answers.filter((a) => a.status === 200 && !a.errors).length).toBeGreaterThanOrEqual(5);
   });
 
+  it('runs interpreted an operation with variables inside a literal, which compiling would fix at their first values', async () => {
+    const inline = `mutation Inline($id: String!, $title: String!) {
+      publishService(listing: {
+        id: $id, version: "1", title: $title, summary: "Ein Onlinedienst zum Testen.",
+        description: "Beschreibung des Dienstes.", efa: false, availableIn: ["DE-SH"],
+        operatingModel: "SAAS", hostingLocation: "DE", schutzbedarf: "NORMAL",
+        plans: [{ id: "a", name: "Plan", pricingModel: "FLAT" }],
+        contact: { name: "Team", email: "team@example.org" }
+      }) { service { id title } } }`;
+    for (const [id, title] of [
+      ['literal-eins', 'Erster Dienst'],
+      ['literal-zwei', 'Zweiter Dienst'],
+      ['literal-drei', 'Dritter Dienst'],
+    ]) {
+      const response = await compiled.graphql(inline, { id, title }, { as: 'provider@nordwerk' });
+      expect(response.errors).toBeUndefined();
+      expect(response.data!.publishService.service).toEqual({ id: `nordwerk/${id}`, title });
+    }
+  });
+
   it('compiles an operation at its n-th execution, and reports how many are compiled', async () => {
     const t = await startTestServer({
       database: interpreted.database,

@@ -4,9 +4,13 @@ import type {
   GatewaySchemaLoadOrUpdateCallback,
 } from '@apollo/server-gateway-interface';
 import {
+  BREAK,
   execute,
   GraphQLError,
+  Kind,
   printSchema,
+  visit,
+  type ASTNode,
   type DocumentNode,
   type ExecutionResult,
   type GraphQLSchema,
@@ -133,6 +137,7 @@ export function compiledExecution(
 
   // An operation graphql-jit cannot compile runs interpreted, as it did before compiled execution.
   const compile = (document: DocumentNode, operationName: string | null): CompiledQuery | null => {
+    if (holdsVariableInLiteral(document)) return null;
     try {
       const compiled = compileQuery(schema, document, operationName ?? undefined);
       if (isCompiledQuery(compiled)) return compiled;
@@ -219,4 +224,26 @@ export function compiledExecution(
     return count;
   };
   return { gateway, compiledOperations, knownQuery };
+}
+
+/**
+ * Whether a variable stands inside an object or list literal (`publishService(listing: { id: $id })`).
+ * graphql-jit reads literal arguments once, when it compiles, without the variables: a custom
+ * scalar's parseLiteral (the JSON scalar reads variables there) would see none, and every later
+ * request would get the first one's answer or a refusal. Such operations run interpreted.
+ */
+function holdsVariableInLiteral(document: DocumentNode): boolean {
+  let found = false;
+  visit(document, {
+    Variable(_node, _key, _parent, _path, ancestors: readonly (ASTNode | readonly ASTNode[])[]) {
+      const inLiteral = ancestors.some(
+        (a) =>
+          !Array.isArray(a) && ((a as ASTNode).kind === Kind.OBJECT || (a as ASTNode).kind === Kind.LIST),
+      );
+      if (!inLiteral) return undefined;
+      found = true;
+      return BREAK;
+    },
+  });
+  return found;
 }
