@@ -12,6 +12,9 @@ import {
 import { bearerTokenVerifier, TokenRefused, type BearerTokenOptions } from './bearer-token-verifier.ts';
 import { ListingFolder, type FolderListing } from './listing-folder.ts';
 
+/** How much earlier than the clock a page's `asOf` is (see the listings resolver). */
+const AS_OF_MARGIN_MS = 2000;
+
 export interface ProviderNodeConfig {
   /** The folder of listing documents (JSON or YAML, one listing per file). */
   dir: string;
@@ -157,8 +160,11 @@ export function createProviderNode(config: ProviderNodeConfig): ProviderNode {
           _root,
           args: { updatedSince?: Date | null; first?: number | null; after?: string | null },
         ) => {
-          // Taken before reading: a file changed while we read has a later time and is served next time.
-          const asOf = new Date(Math.floor(Date.now()));
+          // Taken before reading, and early by a margin: a file changed while we read is stamped by
+          // the file system's clock, which can lag Date.now() by a tick (Linux stamps files with a
+          // coarse clock: up to 4 ms earlier here) or more (network file systems). Served again
+          // next time, an unchanged listing costs nothing: the gateway skips it by its content hash.
+          const asOf = new Date(Math.floor(Date.now()) - AS_OF_MARGIN_MS);
           const first = args.first ?? 100;
           if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE)
             throw badInput(`first must be 1 to ${MAX_PAGE}`);

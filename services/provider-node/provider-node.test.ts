@@ -136,6 +136,18 @@ describe('serving a folder of listing documents', () => {
     ]);
   });
 
+  it('serves a change stamped a clock tick before a read began in the delta after that read', async () => {
+    // The file system stamps files with a coarser clock than Date.now(): a file written while a
+    // read is served can carry a time before the read's start, and must still be in the next delta.
+    const begun = Date.now();
+    const read = await query(url, LISTINGS);
+    writeFileSync(join(dir, 'e.json'), JSON.stringify(makeListing({ id: 'epsilon' })));
+    utimesSync(join(dir, 'e.json'), new Date(begun - 10), new Date(begun - 10));
+    const delta = await query(url, LISTINGS, { since: read.data.listings.asOf });
+    expect(delta.data.listings.nodes.map((n: any) => n.id)).toContain('epsilon');
+    unlinkSync(join(dir, 'e.json'));
+  });
+
   it('refuses a page size outside 1 to 500 and a foreign cursor (BAD_USER_INPUT)', async () => {
     for (const variables of [{ first: 0 }, { first: 501 }, { after: 'bm9wZQ' }, { since: 'gestern' }]) {
       const response = await query(url, LISTINGS, variables);
