@@ -299,6 +299,53 @@ describe('a full sync that would withdraw too much', () => {
   });
 });
 
+describe('a confirmed held full sync', () => {
+  // Paused afterwards: their endpoints stay due (a held full sync is tried again), and the tests
+  // below take the next due run.
+  afterAll(async () => {
+    await sql`update harvest_endpoint set enabled = false where provider_id in ('bestaetigt', 'doppelt')`.execute(
+      t.db,
+    );
+  });
+
+  async function heldAndConfirmable(providerId: string) {
+    const endpointNode = await node(listingsOf(providerId, 10));
+    await provider(providerId, endpointNode.url);
+    expect(await harvestNow(providerId, true)).toMatchObject({ status: 'SUCCEEDED', created: 10 });
+    for (const n of ['01', '02', '03', '04']) endpointNode.remove(`${providerId}-${n}`);
+    const held = await harvestNow(providerId, true);
+    expect(held).toMatchObject({ status: 'HELD', withdrawn: 0 });
+    return { endpointNode, held };
+  }
+  const CONFIRM = 'mutation ($r: ID!) { confirmHeldHarvest(runId: $r) { url } }';
+
+  it('lets the next full sync withdraw the listings the coordinator saw, and no others', async () => {
+    const { endpointNode, held } = await heldAndConfirmable('bestaetigt');
+    expect((await t.graphql(CONFIRM, { r: held.id }, { as: COORDINATOR })).errors).toBeUndefined();
+    // Before the next full sync the four are served again, and four others are gone: as many as
+    // were confirmed, but not the ones a coordinator saw.
+    for (const listing of listingsOf('bestaetigt', 4)) endpointNode.write(listing);
+    for (const n of ['05', '06', '07', '08']) endpointNode.remove(`bestaetigt-${n}`);
+    const [next] = await t.server.harvester.harvestDue(new Date());
+    expect(next).toMatchObject({ provider_id: 'bestaetigt', mode: 'FULL', status: 'HELD', withdrawn: 0 });
+    expect((await services('bestaetigt')).filter((s) => s.status !== 'ACTIVE')).toEqual([]);
+  });
+
+  it('is confirmed once when two coordinators confirm it at the same moment', async () => {
+    const { held } = await heldAndConfirmable('doppelt');
+    await registerOrganisation(t.db, 'koordinierung-zwei', 'COORDINATOR');
+    const answers = await Promise.all(
+      ['coordinator@koordinierung', 'coordinator@koordinierung-zwei', 'coordinator@koordinierung'].map((as) =>
+        t.graphql(CONFIRM, { r: held.id }, { as }),
+      ),
+    );
+    expect(answers.filter((a) => !a.errors)).toHaveLength(1);
+    for (const refused of answers.filter((a) => a.errors)) {
+      expect(refused.errors![0]!.extensions.code).toBe('PRECONDITION_FAILED');
+    }
+  });
+});
+
 describe('one owner per listing: push and harvest', () => {
   let gamma: TestProviderNode;
 

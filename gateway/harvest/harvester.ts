@@ -94,7 +94,7 @@ export function createHarvester(options: HarvesterOptions): Harvester {
         fetchedAt,
         hooks,
         maxWithdrawShare: config.maxWithdrawShare,
-        withdrawalAllowance: endpoint.withdrawal_allowance,
+        confirmedWithdrawals: new Set(endpoint.withdrawal_confirmed ?? []),
         runId: run.id,
         signal: controller.signal,
       });

@@ -315,7 +315,10 @@ export type Mutation = {
   harvestNow: HarvestRun;
   /**
    * Coordinators: confirms the withdrawals a full sync held back because they exceeded the allowed
-   * share. The next full sync, due at once, applies up to that many withdrawals of what is then missing.
+   * share. The next full sync, due at once, withdraws those listings if they are still missing; any other
+   * missing listing counts against the share as usual (the run is held again if they exceed it).
+   * Refused (PRECONDITION_FAILED) when the run is not the endpoint's latest held full sync or was
+   * confirmed already, also by a coordinator at the same moment.
    */
   confirmHeldHarvest: HarvestEndpoint;
   /**

@@ -23,8 +23,8 @@ export interface ApplyOptions {
   hooks: CatalogWriteHooks;
   /** Share of the provider's harvested listings a full sync may withdraw without confirmation. */
   maxWithdrawShare: number;
-  /** Withdrawals a coordinator confirmed beyond that share. */
-  withdrawalAllowance: number;
+  /** Service ids a coordinator confirmed may be withdrawn beyond that share (a held run's). */
+  confirmedWithdrawals: ReadonlySet<string>;
   /** Names the run in withdrawal reasons. */
   runId: string;
   signal?: AbortSignal;
@@ -125,11 +125,12 @@ export async function applyChanges(
   if (changes.type === 'full') {
     const active = existing.filter((row) => row.source === 'HARVEST' && row.status === 'ACTIVE');
     const missing = active.filter((row) => !changes.servedIds.has(row.local_id)).map((row) => row.local_id);
-    const allowed = Math.max(
-      Math.floor(options.maxWithdrawShare * active.length),
-      options.withdrawalAllowance,
+    // What a coordinator confirmed (the listings a held run named) is withdrawn; anything else
+    // counts against the share limit, so that a confirmation never covers listings nobody saw.
+    const unconfirmed = missing.filter(
+      (localId) => !options.confirmedWithdrawals.has(serviceId(providerId, localId)),
     );
-    if (missing.length > allowed) {
+    if (unconfirmed.length > Math.floor(options.maxWithdrawShare * active.length)) {
       counts.heldWithdrawals = missing.map((localId) => serviceId(providerId, localId)).sort();
     } else {
       for (const localId of missing) {

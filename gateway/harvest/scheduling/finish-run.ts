@@ -93,6 +93,7 @@ export async function finishRun(
           last_full_sync_at: sql<Date>`now()`,
           full_sync_requested: false,
           withdrawal_allowance: 0,
+          withdrawal_confirmed: null,
         }),
       };
     } else {

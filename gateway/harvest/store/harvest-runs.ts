@@ -41,7 +41,7 @@ export async function latestFullSyncs(
 
 /**
  * A coordinator confirms the withdrawals a held full sync would have made: the endpoint's next full
- * sync, due at once, may withdraw that many. Only the latest full sync of the endpoint, held and not
+ * sync, due at once, may withdraw those listings (and only those) beyond the share limit. Only the latest full sync of the endpoint, held and not
  * yet confirmed, can be confirmed (PRECONDITION_FAILED otherwise).
  */
 export async function confirmHeldRun(
@@ -58,15 +58,21 @@ export async function confirmHeldRun(
     if (run.confirmed_at) throw refuse(`it was confirmed at ${run.confirmed_at.toISOString()}`);
     const [latest] = await latestFullSyncs(trx, [run.provider_id]);
     if (latest && latest.id !== run.id) throw refuse(`a later full sync (run ${latest.id}) replaced it`);
-    await trx
+    // Conditional: of two coordinators confirming at the same moment, the second finds it
+    // confirmed once the first commits (PostgreSQL re-reads the row), and is refused.
+    const confirmed = await trx
       .updateTable('harvest_run')
       .set({ confirmed_by: confirmedBy, confirmed_at: sql<Date>`now()` })
       .where('id', '=', run.id)
-      .execute();
+      .where('status', '=', 'HELD')
+      .where('confirmed_at', 'is', null)
+      .executeTakeFirst();
+    if (confirmed.numUpdatedRows === 0n) throw refuse('it was confirmed at the same moment by someone else');
     return trx
       .updateTable('harvest_endpoint')
       .set({
         withdrawal_allowance: run.held_withdrawals?.length ?? 0,
+        withdrawal_confirmed: JSON.stringify(run.held_withdrawals ?? []),
         full_sync_requested: true,
         next_run_at: sql<Date>`least(next_run_at, now())`,
         updated_at: sql<Date>`now()`,

@@ -19,8 +19,10 @@ export interface HarvestEndpointTable {
   enabled: boolean;
   next_run_at: Timestamp;
   full_sync_requested: Generated<boolean>;
-  /** Withdrawals a coordinator confirmed for the next full sync, above the share limit. */
+  /** How many withdrawals a coordinator confirmed (written for replicas that read only the count). */
   withdrawal_allowance: Generated<number>;
+  /** The service ids a coordinator confirmed the next full sync may withdraw, above the share limit. */
+  withdrawal_confirmed: ColumnType<string[] | null, string | null | undefined, string | null>;
   /** The endpoint's `asOf` of the last successful run: the next incremental run's `updatedSince`. */
   watermark: NullableTimestamp;
   last_harvested_at: NullableTimestamp;
