@@ -14,6 +14,7 @@ import {
   type TestServer,
 } from '../../test/helpers/test-server.ts';
 import { createHarvester } from './harvester.ts';
+import { claimRunNow } from './scheduling/claim-run.ts';
 
 const COORDINATOR = 'coordinator@koordinierung';
 let t: TestServer;
@@ -671,5 +672,31 @@ describe('the address rules apply to what an endpoint name resolves to', () => {
     const allowed = await harvestNow('theta', true);
     expect(allowed).toMatchObject({ status: 'SUCCEEDED', errorCode: null, created: 2 });
     expect(theta.requests).toEqual([null]);
+  });
+});
+
+describe('a run whose replica died while its endpoint was paused', () => {
+  it('is marked ABANDONED by the next scheduler poll once its lease has expired', async () => {
+    const paused = await node(listingsOf('verwaist', 2));
+    await provider('verwaist', paused.url);
+    // A replica claims a run (the first thing harvestNow and harvestDue do) and dies.
+    const claim = await claimRunNow(t.db, 'verwaist', {
+      owner: 'dead-replica',
+      leaseSeconds: 1,
+      fullSync: false,
+    });
+    expect(claim!.run.status).toBe('RUNNING');
+    const set = await t.graphql(
+      'mutation { setHarvestEndpointEnabled(providerId: "verwaist", enabled: false) { enabled } }',
+      {},
+      { as: COORDINATOR },
+    );
+    expect(set.errors).toBeUndefined();
+    // Paused, the endpoint is never claimed again, which used to be the only way out of RUNNING.
+    await t.server.harvester.harvestDue(new Date(0));
+    expect((await endpoint('verwaist')).runs[0]).toMatchObject({ id: claim!.run.id, status: 'RUNNING' });
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await t.server.harvester.harvestDue(new Date(0));
+    expect((await endpoint('verwaist')).runs[0]).toMatchObject({ id: claim!.run.id, status: 'ABANDONED' });
   });
 });

@@ -10,7 +10,13 @@ import { harvesterToken } from './fetching/harvester-token.ts';
 import { providerEndpointReader } from './fetching/provider-endpoint-reader.ts';
 import type { HarvestConfig } from './harvest-config.ts';
 import { validateChanges } from './processing/validate-changes.ts';
-import { claimDueRun, claimRunNow, renewLease, type ClaimedRun } from './scheduling/claim-run.ts';
+import {
+  abandonExpiredRuns,
+  claimDueRun,
+  claimRunNow,
+  renewLease,
+  type ClaimedRun,
+} from './scheduling/claim-run.ts';
 import { finishRun, type RunOutcome } from './scheduling/finish-run.ts';
 import { runsById } from './store/harvest-runs.ts';
 import type { HarvestRunRow } from './store/harvest-tables.ts';
@@ -142,6 +148,7 @@ export function createHarvester(options: HarvesterOptions): Harvester {
       track(
         (async () => {
           const finished: HarvestRunRow[] = [];
+          await abandonExpiredRuns(db);
           const worker = async () => {
             while (!stopped) {
               const claim = await claimDueRun(db, { owner, now, leaseSeconds: config.leaseSeconds });

@@ -25,6 +25,39 @@ function modeFor(endpoint: HarvestEndpointRow, now: Date): HarvestMode {
   return due <= now.getTime() ? 'FULL' : 'INCREMENTAL';
 }
 
+const ABANDONED = {
+  status: 'ABANDONED',
+  finished_at: sql<Date>`now()`,
+  error_code: 'ABANDONED',
+  error: 'the replica running it stopped or died; its claim expired and the run was taken over',
+} as const;
+
+/**
+ * Marks ABANDONED every run still RUNNING whose endpoint's lease has expired (or whose endpoint is
+ * gone): its replica died or stalled. Taking an endpoint over does this too (startRun), but an
+ * endpoint that was paused meanwhile is never taken over, and its run would show as running for
+ * ever; so each scheduler poll sweeps. A live run renews its lease; the lease and the run are
+ * written in one transaction, so a committed RUNNING run always had one.
+ */
+export async function abandonExpiredRuns(db: Kysely<Database>): Promise<number> {
+  const result = await db
+    .updateTable('harvest_run')
+    .set(ABANDONED)
+    .where('status', '=', 'RUNNING')
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('harvest_endpoint as e')
+            .select(sql`1`.as('one'))
+            .whereRef('e.provider_id', '=', 'harvest_run.provider_id')
+            .where('e.lease_expires_at', '>=', sql<Date>`now()`),
+        ),
+      ),
+    )
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
 async function startRun(
   trx: Transaction<Database>,
   endpoint: HarvestEndpointRow,
@@ -35,12 +68,7 @@ async function startRun(
   // A run still RUNNING under an expired lease belongs to a replica that died or stalled.
   await trx
     .updateTable('harvest_run')
-    .set({
-      status: 'ABANDONED',
-      finished_at: sql<Date>`now()`,
-      error_code: 'ABANDONED',
-      error: 'the replica running it stopped or died; its claim expired and the run was taken over',
-    })
+    .set(ABANDONED)
     .where('provider_id', '=', endpoint.provider_id)
     .where('status', '=', 'RUNNING')
     .execute();
