@@ -211,6 +211,24 @@ describe('who may publish', () => {
     expect(response.errors?.[0]?.message).toMatch(/registered as AUTHORITY/);
   });
 
+  it('refuses a reason of more than 2000 characters (BAD_USER_INPUT) and withdraws nothing', async () => {
+    await t.graphql(PUBLISH, { listing: makeListing({ id: 'begruendet' }) }, { as: 'provider@nordwerk' });
+    const long = await t.graphql(
+      WITHDRAW,
+      { id: 'nordwerk/begruendet', reason: 'x'.repeat(2001) },
+      { as: 'provider@nordwerk' },
+    );
+    expect(long.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'reason' });
+    expect((await t.graphql(SERVICE, { id: 'nordwerk/begruendet' })).data!.service.status).toBe('ACTIVE');
+    // Counted in characters: 2000 outside the Basic Multilingual Plane are 4000 UTF-16 units.
+    const emoji = await t.graphql(
+      WITHDRAW,
+      { id: 'nordwerk/begruendet', reason: '😀'.repeat(2000) },
+      { as: 'provider@nordwerk' },
+    );
+    expect(emoji.data!.withdrawService.status).toBe('WITHDRAWN');
+  });
+
   it("lets no provider withdraw another provider's service", async () => {
     await t.graphql(PUBLISH, { listing: makeListing({ id: 'eigen' }) }, { as: 'provider@nordwerk' });
     const response = await t.graphql(WITHDRAW, { id: 'nordwerk/eigen' }, { as: 'provider@suedwerk' });

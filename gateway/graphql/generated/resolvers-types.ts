@@ -283,7 +283,10 @@ export type Mutation = {
    * Publishing identical content again changes nothing (`changed: false`).
    */
   publishService: PublishServiceResult;
-  /** Withdraws one of the caller's services from the catalogue. It stays readable by id with status WITHDRAWN. */
+  /**
+   * Withdraws one of the caller's services from the catalogue. It stays readable by id with status
+   * WITHDRAWN, with the reason (at most 2000 characters) if one is given.
+   */
   withdrawService: Service;
   /**
    * Coordinators: records the outcome of checking one criterion (its current version) for a service.

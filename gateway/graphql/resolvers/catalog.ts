@@ -68,6 +68,12 @@ export const catalogResolvers: Resolvers = {
     },
     withdrawService: async (_parent, { id, reason }, context) => {
       const actor = await requireRole(context, 'provider', 'withdrawService');
+      // Shown with the listing to everyone who reads it: a reason, not a document.
+      if (reason != null && [...reason].length > 2000) {
+        throw new UserError('BAD_USER_INPUT', 'The reason is at most 2000 characters long.', {
+          argument: 'reason',
+        });
+      }
       const service = await context.loaders.service.load(id);
       if (!service) throw new UserError('NOT_FOUND', `There is no service ${id}.`, { serviceId: id });
       assertOwnService(actor, service, 'withdrawService');
