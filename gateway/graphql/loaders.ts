@@ -60,7 +60,8 @@ export function createLoaders(db: Kysely<Database>): Loaders {
             where s.status = 'ACTIVE' and s.ozg_ids @> array[o.id]
             order by s.title, s.id
             limit ${limit}
-          ) s`.execute(db);
+          ) s
+          order by o.id, s.title, s.id`.execute(db);
         const byOzgId = new Map<string, ServiceRow[]>();
         for (const { ozg_key, ...row } of rows) {
           const list = byOzgId.get(ozg_key) ?? [];
