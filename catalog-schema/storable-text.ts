@@ -11,6 +11,11 @@ export function unstorable(text: string): string | null {
   return null;
 }
 
+/** A text's length as PostgreSQL's length() counts it: in characters (code points), not UTF-16 units. */
+export function characterCount(text: string): number {
+  return [...text].length;
+}
+
 /** A member name as a reference token of a JSON Pointer (RFC 6901): `~` is `~0`, `/` is `~1`. */
 export function pointerToken(name: string): string {
   return name.replace(/~/g, '~0').replace(/\//g, '~1');

@@ -86,6 +86,11 @@ export async function requireOwnOrganisation(
   return { ...(await requireRole(context, role, action)), role };
 }
 
+/** Whether the caller sees an organisation's data that is not public: its own members and coordinators do. */
+export function mayAccessOrganisation(actor: Actor & { role: Role }, organisationId: string): boolean {
+  return actor.role === 'coordinator' || actor.organisation.id === organisationId;
+}
+
 /**
  * Data that belongs to one organisation and is not public (an authority's record, its subscriptions):
  * the organisation's own members and coordinators see it, nobody else. Returns the caller.
@@ -96,7 +101,7 @@ export async function requireOrganisationAccess(
   action: string,
 ): Promise<Actor & { role: Role }> {
   const actor = await requireOwnOrganisation(context, action);
-  if (actor.role === 'coordinator' || actor.organisation.id === organisationId) return actor;
+  if (mayAccessOrganisation(actor, organisationId)) return actor;
   throw new UserError(
     'FORBIDDEN',
     `${action}: organisation "${organisationId}" is visible only to its own members and to coordinators; you act for "${actor.organisation.id}".`,

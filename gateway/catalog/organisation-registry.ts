@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { characterCount } from '../../catalog-schema/storable-text.ts';
 import { referenceData } from '../../catalog-schema/reference-data.ts';
 import type { Database } from '../database/database.ts';
 import type { NewOrganisation, OrganisationKind, OrganisationRow } from '../database/schema.ts';
@@ -54,8 +55,8 @@ export function validateOrganisation(
       message: 'must be 2 to 63 lowercase letters, digits or hyphens, starting with a letter or digit',
     });
   }
-  // Counted in characters (code points), as PostgreSQL's length() in the table's check counts them.
-  const nameLength = [...name].length;
+  // Counted as PostgreSQL's length() in the table's check counts it.
+  const nameLength = characterCount(name);
   if (nameLength < 2 || nameLength > 200)
     problems.push({ path: '/name', message: 'must be 2 to 200 characters' });
   const land = referenceData().laender.get(input.land);

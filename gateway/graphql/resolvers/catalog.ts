@@ -1,4 +1,5 @@
 import type { Listing } from '../../../catalog-schema/generated/listing.ts';
+import { characterCount } from '../../../catalog-schema/storable-text.ts';
 import { referenceData, type Land } from '../../../catalog-schema/reference-data.ts';
 import { validateListing } from '../../../catalog-schema/validate-listing.ts';
 import { assertOwnService, requireRole } from '../../auth/policy.ts';
@@ -69,7 +70,7 @@ export const catalogResolvers: Resolvers = {
     withdrawService: async (_parent, { id, reason }, context) => {
       const actor = await requireRole(context, 'provider', 'withdrawService');
       // Shown with the listing to everyone who reads it: a reason, not a document.
-      if (reason != null && [...reason].length > 2000) {
+      if (reason != null && characterCount(reason) > 2000) {
         throw new UserError('BAD_USER_INPUT', 'The reason is at most 2000 characters long.', {
           argument: 'reason',
         });

@@ -1,5 +1,10 @@
 import DataLoader from 'dataloader';
-import { requireOrganisationAccess, requireOwnOrganisation, requireRole } from '../../auth/policy.ts';
+import {
+  mayAccessOrganisation,
+  requireOrganisationAccess,
+  requireOwnOrganisation,
+  requireRole,
+} from '../../auth/policy.ts';
 import { UserError } from '../../errors.ts';
 import { checkEndpointUrl } from '../../harvest/endpoint-url.ts';
 import {
@@ -133,7 +138,7 @@ export const federationResolvers: Resolvers = {
       // the caller is checked first, and neither the run nor its provider is revealed.
       const actor = await requireOwnOrganisation(context, 'harvestRun');
       const run = await loaders(context).run.load(id);
-      return run && (actor.role === 'coordinator' || run.provider_id === actor.organisation.id) ? run : null;
+      return run && mayAccessOrganisation(actor, run.provider_id) ? run : null;
     },
   },
 

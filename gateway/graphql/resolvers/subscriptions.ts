@@ -1,4 +1,5 @@
 import type { Listing } from '../../../catalog-schema/generated/listing.ts';
+import { characterCount } from '../../../catalog-schema/storable-text.ts';
 import {
   canSee,
   requireDeliveryReader,
@@ -30,7 +31,7 @@ import type { Resolvers } from '../generated/resolvers-types.ts';
 /** A reason a person reads: 3 to 2000 characters (code points, as PostgreSQL counts) once trimmed. */
 function reasonArgument(reason: string): string {
   const trimmed = reason.trim();
-  const characters = [...trimmed].length;
+  const characters = characterCount(trimmed);
   if (characters < 3 || characters > 2000) {
     throw new UserError('BAD_USER_INPUT', 'The reason must be 3 to 2000 characters long.', {
       argument: 'reason',
