@@ -50,6 +50,30 @@ describe('validateListing', () => {
     });
   });
 
+  it('counts text lengths in characters, as JSON Schema does: an emoji is one, not two UTF-16 units', () => {
+    const listing = makeListing({ id: 'laenge' });
+    // minLength 3 and maxLength 200 for the title; the UTF-16 length alone would decide both wrongly.
+    expect(validateListing({ ...listing, title: '😀'.repeat(200) })).toMatchObject({ ok: true });
+    expect(validateListing({ ...listing, title: '😀😀😀' })).toMatchObject({ ok: true });
+    expect(problemsOf({ ...listing, title: '😀'.repeat(201) })).toEqual([
+      { path: '/title', message: 'must NOT have more than 200 characters' },
+    ]);
+    expect(problemsOf({ ...listing, title: '😀😀' })).toEqual([
+      { path: '/title', message: 'must NOT have fewer than 3 characters' },
+    ]);
+    expect(problemsOf({ ...listing, title: 'ab' })).toEqual([
+      { path: '/title', message: 'must NOT have fewer than 3 characters' },
+    ]);
+    // Mixed: 199 characters in 398 units plus one of one unit is 200; one more is too many.
+    expect(validateListing({ ...listing, title: `${'😀'.repeat(199)}a` })).toMatchObject({ ok: true });
+    expect(problemsOf({ ...listing, title: `${'😀'.repeat(199)}ab` })).toEqual([
+      { path: '/title', message: 'must NOT have more than 200 characters' },
+    ]);
+    expect(problemsOf({ ...listing, description: 'x'.repeat(20_001) })).toEqual([
+      { path: '/description', message: 'must NOT have more than 20000 characters' },
+    ]);
+  });
+
   it('rejects unknown fields with their path', () => {
     expect(problemsOf({ ...makeListing({ id: 'dienst' }), price: 3 })).toEqual([
       { path: '/price', message: 'is not a known field' },

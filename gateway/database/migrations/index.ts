@@ -7,6 +7,7 @@ import * as subscriptions from './2026-11-25T2200-subscriptions.ts';
 import * as subscriptionsCatalogChanged from './2026-11-25T2210-subscriptions-catalog-changed.ts';
 import * as subscriptionDeliveryRetry from './2026-11-26T0100-subscription-delivery-retry.ts';
 import * as harvestConfirmedWithdrawals from './2026-11-27T0200-harvest-confirmed-withdrawals.ts';
+import * as contentHashCheck from './2026-11-27T0300-content-hash-check-without-regex.ts';
 
 /** The gateway's migrations by name; names sort in the order they run. Never edit a landed migration. */
 export const gatewayMigrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const gatewayMigrations: Record<string, Migration> = {
   '2026-11-25T2210-subscriptions-catalog-changed': subscriptionsCatalogChanged,
   '2026-11-26T0100-subscription-delivery-retry': subscriptionDeliveryRetry,
   '2026-11-27T0200-harvest-confirmed-withdrawals': harvestConfirmedWithdrawals,
+  '2026-11-27T0300-content-hash-check-without-regex': contentHashCheck,
 };
