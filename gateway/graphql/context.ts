@@ -4,7 +4,7 @@ import type { Principal } from '../auth/principal.ts';
 import type { CatalogWriteHooks } from '../catalog/publish-listing.ts';
 import type { Database } from '../database/database.ts';
 import type { Harvester } from '../harvest/harvester.ts';
-import type { WebhookUrlRules } from '../subscriptions/provider-webhook.ts';
+import type { OutboundUrlRules } from '../http/outbound-url.ts';
 import type { Loaders } from './loaders.ts';
 
 /** What every resolver receives: the database, the caller, per-request loaders, write hooks. */
@@ -16,7 +16,7 @@ export interface GatewayContext {
   /** Signs certificates with the current key (certification/signing-keys.ts). */
   certificateSigner: CertificateSigner;
   /** What a provider's subscription webhook URL may be (gateway/subscriptions/provider-webhook.ts). */
-  webhookUrlRules: WebhookUrlRules;
+  webhookUrlRules: OutboundUrlRules;
   /** Runs harvests on request (gateway/harvest/harvester.ts). */
   harvester: Harvester;
 }

@@ -1,60 +1,38 @@
-import { isIP } from 'node:net';
 import { UserError } from '../errors.ts';
-import { createAddressPolicy } from '../http/address-policy.ts';
+import { checkOutboundUrl, OUTBOUND_URL_MAX_LENGTH, type OutboundUrlProblem } from '../http/outbound-url.ts';
 import type { HarvestConfig } from './harvest-config.ts';
 
 /**
- * Checks an endpoint URL when it is registered, so that a mistake is refused at once (BAD_USER_INPUT)
- * rather than at the first run: https (http only where allowed), no credentials, and an IP-literal
- * host not in a refused range. Host names are checked on every request by the guarded fetch.
+ * Checks an endpoint URL when it is registered (checkOutboundUrl), so that a mistake is refused at
+ * once (BAD_USER_INPUT naming the field `url`) rather than at the first run. Returns the normalised
+ * URL, which is what is stored.
  */
 export function checkEndpointUrl(
   text: string,
   config: Pick<HarvestConfig, 'allowHttp' | 'allowedAddresses'>,
 ): string {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new UserError('BAD_USER_INPUT', `The endpoint URL ${JSON.stringify(text)} is not a URL.`, {
+  const checked = checkOutboundUrl(text, config);
+  if (!checked.ok) {
+    throw new UserError('BAD_USER_INPUT', endpointUrlMessage(text, checked.problem, config.allowHttp), {
       field: 'url',
     });
   }
-  // What is stored is the normalised URL, in which a non-ASCII character takes up to 12 (%-escaped).
-  if (text.length > 2000 || url.href.length > 2000)
-    throw new UserError(
-      'BAD_USER_INPUT',
-      'The endpoint URL is longer than 2000 characters (once normalised).',
-      {
-        field: 'url',
-      },
-    );
-  if (url.protocol !== 'https:' && !(config.allowHttp && url.protocol === 'http:')) {
-    throw new UserError(
-      'BAD_USER_INPUT',
-      `The endpoint URL must use https${config.allowHttp ? ' or http' : ''}, not ${url.protocol.replace(':', '')}.`,
-      { field: 'url' },
-    );
+  return checked.url.href;
+}
+
+function endpointUrlMessage(text: string, problem: OutboundUrlProblem, allowHttp: boolean): string {
+  switch (problem.kind) {
+    case 'TOO_LONG':
+      return `The endpoint URL is longer than ${OUTBOUND_URL_MAX_LENGTH} characters (once normalised).`;
+    case 'NOT_A_URL':
+      return `The endpoint URL ${JSON.stringify(text)} is not a URL.`;
+    case 'SCHEME':
+      return `The endpoint URL must use https${allowHttp ? ' or http' : ''}, not ${problem.protocol.replace(':', '')}.`;
+    case 'CREDENTIALS':
+      return 'The endpoint URL must not carry credentials; register requiresToken instead.';
+    case 'FRAGMENT':
+      return 'The endpoint URL must not have a fragment.';
+    case 'REFUSED_ADDRESS':
+      return `The endpoint URL's host ${problem.url.host} is a ${problem.range} address, which the gateway does not reach.`;
   }
-  if (url.username || url.password) {
-    throw new UserError(
-      'BAD_USER_INPUT',
-      'The endpoint URL must not carry credentials; register requiresToken instead.',
-      {
-        field: 'url',
-      },
-    );
-  }
-  if (url.hash)
-    throw new UserError('BAD_USER_INPUT', 'The endpoint URL must not have a fragment.', { field: 'url' });
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  const range = isIP(host) ? createAddressPolicy(config.allowedAddresses).refusal(host) : null;
-  if (range) {
-    throw new UserError(
-      'BAD_USER_INPUT',
-      `The endpoint URL's host ${url.host} is a ${range} address, which the gateway does not reach.`,
-      { field: 'url' },
-    );
-  }
-  return url.href;
 }

@@ -1,47 +1,48 @@
-import { isIP } from 'node:net';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../database/database.ts';
 import { UserError } from '../errors.ts';
-import { createAddressPolicy } from '../http/address-policy.ts';
+import {
+  checkOutboundUrl,
+  OUTBOUND_URL_MAX_LENGTH,
+  type OutboundUrlProblem,
+  type OutboundUrlRules,
+} from '../http/outbound-url.ts';
 import type { ProviderWebhookTable } from './subscription-tables.ts';
 import type { Selectable } from 'kysely';
 
 export type ProviderWebhookRow = Selectable<ProviderWebhookTable>;
 
-/** What a webhook URL may be; the same rules the delivery's guarded fetch enforces when it connects. */
-export interface WebhookUrlRules {
-  allowHttp: boolean;
-  allowedAddresses: readonly string[];
+/**
+ * Checks a webhook URL before it is stored (checkOutboundUrl): its normalised form, or
+ * BAD_USER_INPUT naming the `url` argument.
+ */
+export function validateWebhookUrl(text: string, rules: OutboundUrlRules): URL {
+  const checked = checkOutboundUrl(text, rules);
+  if (checked.ok) return checked.url;
+  throw new UserError(
+    'BAD_USER_INPUT',
+    `The webhook URL ${webhookUrlProblem(checked.problem, rules.allowHttp)}.`,
+    {
+      argument: 'url',
+    },
+  );
 }
 
-/**
- * Checks a webhook URL before it is stored: absolute, https (http only where allowed), no credentials
- * or fragment, and an IP-literal host outside refused ranges. Host names are checked again on every
- * delivery, when they resolve (guarded fetch), because DNS answers can change.
- */
-export function validateWebhookUrl(text: string, rules: WebhookUrlRules): URL {
-  const invalid = (why: string) =>
-    new UserError('BAD_USER_INPUT', `The webhook URL ${why}.`, { argument: 'url' });
-  if (text.length > 2000) throw invalid('is longer than 2000 characters');
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw invalid('is not an absolute URL');
+function webhookUrlProblem(problem: OutboundUrlProblem, allowHttp: boolean): string {
+  switch (problem.kind) {
+    case 'TOO_LONG':
+      return `is longer than ${OUTBOUND_URL_MAX_LENGTH} characters${problem.once === 'normalised' ? ' once normalised' : ''}`;
+    case 'NOT_A_URL':
+      return 'is not an absolute URL';
+    case 'SCHEME':
+      return `must use https${allowHttp ? ' or http' : ''}, not ${problem.protocol}`;
+    case 'CREDENTIALS':
+      return 'must not contain credentials';
+    case 'FRAGMENT':
+      return 'must not have a fragment';
+    case 'REFUSED_ADDRESS':
+      return `points to a ${problem.range} address (${problem.address}), which the gateway may not reach`;
   }
-  // What is stored is the normalised URL, in which a non-ASCII character takes up to 12 (%-escaped).
-  if (url.href.length > 2000) throw invalid('is longer than 2000 characters once normalised');
-  if (url.protocol !== 'https:' && !(rules.allowHttp && url.protocol === 'http:')) {
-    throw invalid(`must use https${rules.allowHttp ? ' or http' : ''}, not ${url.protocol}`);
-  }
-  if (url.username || url.password) throw invalid('must not contain credentials');
-  if (url.hash) throw invalid('must not have a fragment');
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (isIP(host)) {
-    const refused = createAddressPolicy(rules.allowedAddresses).refusal(host);
-    if (refused) throw invalid(`points to a ${refused} address (${host}), which the gateway may not reach`);
-  }
-  return url;
 }
 
 /** Stores (or with null removes) a provider's webhook. */
