@@ -11,6 +11,7 @@ import { createDatabase } from '../gateway/database/create-database.ts';
 import { migrateToLatest } from '../gateway/database/migrate.ts';
 import { createSchema } from '../gateway/graphql/schema.ts';
 import { createWriteModules } from '../gateway/write-modules.ts';
+import { wasmCompilerFlags } from '../gateway/heap-tuning.ts';
 import type { IdentityProvider } from '../services/identity-provider/identity-provider.ts';
 import { createBenchDatabase } from './bench-database.ts';
 import { captureStatements } from './capture.ts';
@@ -266,9 +267,12 @@ async function main(): Promise<void> {
     scratchFiles.push(bodyFile);
     if (staticScenario) writeFileSync(bodyFile, capture.requests[staticScenario.requests[0]!.body]!.response);
     const copies = { baseline: database.copy('baseline'), cached: database.copy('gateway-cached') };
+    // Baseline (a) runs its embedded PostgreSQL compiled as the gateway's is (WASM_LIFTOFF), so that
+    // the ratio compares what the gateway adds, not how the database's code was compiled.
+    const databaseFlags = wasmCompilerFlags(configFromEnv({ ...process.env, ...database.env }).wasmLiftoff);
     const baselineA = await start(
       'baseline (a)',
-      [process.execPath, '--import', 'tsx', 'bench/baseline-sql-server.ts', statementsFile],
+      [process.execPath, ...databaseFlags, '--import', 'tsx', 'bench/baseline-sql-server.ts', statementsFile],
       (port) => ({ ...copies.baseline, PORT: String(port) }),
       '/',
     );

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { SigningKeySource } from '../certification/signing-keys.ts';
 import type { DatabaseOptions } from './database/create-database.ts';
 import { parseAddressRanges } from './http/address-policy.ts';
+import { booleanSetting, integerSetting } from './env-settings.ts';
 import { graphqlConfigFromEnv, type GraphQLConfig } from './graphql/graphql-config.ts';
 import { harvestConfigFromEnv, type HarvestConfig } from './harvest/harvest-config.ts';
 import {
@@ -29,6 +30,13 @@ export interface GatewayConfig {
    * embedded PostgreSQL, 0 with a PostgreSQL server.
    */
   heapSemiSpaceMb: number;
+  /**
+   * V8's baseline compiler for WebAssembly (Liftoff), a Node.js start flag that
+   * scripts/start-gateway.sh passes (heap-tuning.ts). Off, embedded PostgreSQL's functions are
+   * compiled once, by the optimizing compiler, when first called. Default off with embedded
+   * PostgreSQL, on (V8's own) with a PostgreSQL server, where no WebAssembly runs.
+   */
+  wasmLiftoff: boolean;
   /** Accept the development-only X-Dev-Principal header. Never in production mode. */
   devPrincipalHeader: boolean;
   /** Seed the demo catalogue into an empty database. Never in production mode. */
@@ -134,44 +142,23 @@ function claimPath(name: string, value: string | undefined, fallback: string): s
   return value;
 }
 
-function flag(value: string | undefined, fallback: boolean): boolean {
-  if (value === undefined || value === '') return fallback;
-  if (/^(1|true|yes|on)$/i.test(value)) return true;
-  if (/^(0|false|no|off)$/i.test(value)) return false;
-  throw new Error(`expected a boolean (true/false), got ${JSON.stringify(value)}`);
-}
-
-function integer(
-  name: string,
-  value: string | undefined,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  if (value === undefined || value === '') return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max)
-    throw new Error(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
-  return n;
-}
-
 /** Reads the gateway's configuration from environment variables (see the README's table). */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const issuers = parseIssuers(env.OIDC_ISSUER);
   const production = issuers.length > 0;
-  const port = integer('PORT', env.PORT, 4000, 0, 65535);
+  const port = integerSetting('PORT', env.PORT, 4000, 0, 65535);
   const database: DatabaseOptions = env.DATABASE_URL
     ? {
         kind: 'postgres',
         url: env.DATABASE_URL,
-        poolSize: integer('DATABASE_POOL_SIZE', env.DATABASE_POOL_SIZE, 10, 1, 200),
+        poolSize: integerSetting('DATABASE_POOL_SIZE', env.DATABASE_POOL_SIZE, 10, 1, 200),
       }
     : {
         kind: 'pglite',
         dataDir: resolve(env.DATA_DIR || '.data'),
         // Unset: create-database.ts's default.
         sharedBuffersMb: env.PGLITE_SHARED_BUFFERS_MB
-          ? integer('PGLITE_SHARED_BUFFERS_MB', env.PGLITE_SHARED_BUFFERS_MB, 0, 1, 8192)
+          ? integerSetting('PGLITE_SHARED_BUFFERS_MB', env.PGLITE_SHARED_BUFFERS_MB, 0, 1, 8192)
           : undefined,
       };
   return {
@@ -179,26 +166,31 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConf
     host: env.HOST || '0.0.0.0',
     database,
     mode: production ? 'production' : 'demo',
-    heapGrowingPercent: integer(
+    heapGrowingPercent: integerSetting(
       'HEAP_GROWING_PERCENT',
       env.HEAP_GROWING_PERCENT,
       database.kind === 'pglite' ? 20 : 0,
       0,
       1000,
     ),
-    heapSemiSpaceMb: integer(
+    heapSemiSpaceMb: integerSetting(
       'HEAP_SEMI_SPACE_MB',
       env.HEAP_SEMI_SPACE_MB,
       database.kind === 'pglite' ? 8 : 0,
       0,
       1024,
     ),
+    wasmLiftoff: booleanSetting('WASM_LIFTOFF', env.WASM_LIFTOFF, database.kind !== 'pglite'),
     devPrincipalHeader: !production,
-    seedDemoData: !production && flag(env.DEMO_DATA, true),
-    exposeSqlStatementCount: flag(env.EXPOSE_SQL_STATEMENT_COUNT, false),
-    introspection: flag(env.GRAPHQL_INTROSPECTION, !production),
+    seedDemoData: !production && booleanSetting('DEMO_DATA', env.DEMO_DATA, true),
+    exposeSqlStatementCount: booleanSetting(
+      'EXPOSE_SQL_STATEMENT_COUNT',
+      env.EXPOSE_SQL_STATEMENT_COUNT,
+      false,
+    ),
+    introspection: booleanSetting('GRAPHQL_INTROSPECTION', env.GRAPHQL_INTROSPECTION, !production),
     graphql: graphqlConfigFromEnv(env, production),
-    maxBodyBytes: integer('MAX_BODY_BYTES', env.MAX_BODY_BYTES, 1024 * 1024, 1024, 64 * 1024 * 1024),
+    maxBodyBytes: integerSetting('MAX_BODY_BYTES', env.MAX_BODY_BYTES, 1024 * 1024, 1024, 64 * 1024 * 1024),
     certificateSigningKey: env.CERTIFICATE_SIGNING_KEY_FILE
       ? { kind: 'file', path: resolve(env.CERTIFICATE_SIGNING_KEY_FILE) }
       : production
@@ -217,7 +209,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConf
       httpTimeoutMs: 5000,
       allowedAddresses: outboundAllowedAddresses(env.OUTBOUND_ALLOWED_ADDRESSES),
     },
-    devIdentityProviderPort: integer(
+    devIdentityProviderPort: integerSetting(
       'DEV_IDP_PORT',
       env.DEV_IDP_PORT,
       port === 0 || port === 65535 ? 0 : port + 1,

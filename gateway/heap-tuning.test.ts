@@ -1,7 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { configFromEnv } from './config.ts';
-import { describeSemiSpace, semiSpaceFlags, tuneHeapGrowing } from './heap-tuning.ts';
+import {
+  describeSemiSpace,
+  describeWasmCompiler,
+  semiSpaceFlags,
+  tuneHeapGrowing,
+  wasmCompilerFlags,
+} from './heap-tuning.ts';
 
 describe('heap growing factor', () => {
   it('defaults to 20 with embedded PostgreSQL and to V8 own factor with a PostgreSQL server', () => {
@@ -71,6 +77,36 @@ describe('young generation (HEAP_SEMI_SPACE_MB)', () => {
     );
     expect(describeSemiSpace(8, [])).toMatch(
       /^HEAP_SEMI_SPACE_MB=8 is not in effect: .*scripts\/start-gateway\.sh passes/,
+    );
+  });
+});
+
+describe('WASM_LIFTOFF', () => {
+  it('is off by default with embedded PostgreSQL, on with a PostgreSQL server, and configurable', () => {
+    expect(configFromEnv({}).wasmLiftoff).toBe(false);
+    expect(configFromEnv({ DATABASE_URL: 'postgres://db.example/catalogue' }).wasmLiftoff).toBe(true);
+    expect(configFromEnv({ WASM_LIFTOFF: 'true' }).wasmLiftoff).toBe(true);
+    expect(() => configFromEnv({ WASM_LIFTOFF: 'manchmal' })).toThrow(
+      'WASM_LIFTOFF must be true or false, got "manchmal"',
+    );
+  });
+
+  it('is a start flag this Node.js knows, none when on', () => {
+    expect(wasmCompilerFlags(true)).toEqual([]);
+    expect(wasmCompilerFlags(false)).toEqual(['--no-liftoff']);
+    const started = spawnSync(process.execPath, [...wasmCompilerFlags(false), '-e', '0'], {
+      encoding: 'utf8',
+    });
+    expect(started.status, started.stderr).toBe(0);
+  });
+
+  it('says in the start-up log whether the setting is in effect', () => {
+    expect(describeWasmCompiler(true, [])).toBeNull();
+    expect(describeWasmCompiler(false, ['--no-liftoff'])).toBe(
+      'WebAssembly compiled by the optimizing compiler only (WASM_LIFTOFF=false)',
+    );
+    expect(describeWasmCompiler(false, [])).toMatch(
+      /^WASM_LIFTOFF=false is not in effect: .*scripts\/start-gateway\.sh passes/,
     );
   });
 });

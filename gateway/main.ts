@@ -1,12 +1,16 @@
 // Reads the environment, builds the gateway and listens. Everything else is in createServer.
 import { configFromEnv } from './config.ts';
 import { createServer } from './create-server.ts';
-import { describeSemiSpace, tuneHeapGrowing } from './heap-tuning.ts';
+import { describeSemiSpace, describeWasmCompiler, tuneHeapGrowing } from './heap-tuning.ts';
 import type { IdentityProvider } from '../services/identity-provider/identity-provider.ts';
 
 let config = configFromEnv();
 // Before anything is allocated: embedded PostgreSQL shares this process's memory.
-const heap = [tuneHeapGrowing(config.heapGrowingPercent), describeSemiSpace(config.heapSemiSpaceMb)]
+const heap = [
+  tuneHeapGrowing(config.heapGrowingPercent),
+  describeSemiSpace(config.heapSemiSpaceMb),
+  describeWasmCompiler(config.wasmLiftoff),
+]
   .filter((part) => part !== null)
   .join('; ');
 const where =

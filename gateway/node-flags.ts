@@ -2,10 +2,13 @@
 // one line (empty when none): scripts/start-gateway.sh starts the gateway with them. A configuration
 // error ends it with the gateway's own message and exit code 1, before the gateway starts.
 import { configFromEnv } from './config.ts';
-import { semiSpaceFlags } from './heap-tuning.ts';
+import { semiSpaceFlags, wasmCompilerFlags } from './heap-tuning.ts';
 
 try {
-  console.log(semiSpaceFlags(configFromEnv().heapSemiSpaceMb).join(' '));
+  const config = configFromEnv();
+  console.log(
+    [...semiSpaceFlags(config.heapSemiSpaceMb), ...wasmCompilerFlags(config.wasmLiftoff)].join(' '),
+  );
 } catch (error) {
   console.error((error as Error).message);
   process.exit(1);

@@ -1,3 +1,4 @@
+import { booleanSetting, integerSetting } from '../env-settings.ts';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './query-limits/query-limit-error.ts';
 
 /** How the GraphQL endpoint protects itself and caches; built from the environment by `graphqlConfigFromEnv`. */
@@ -27,20 +28,11 @@ export interface GraphQLConfig {
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const value = env[name];
-  if (value === undefined || value === '') return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max)
-    throw new Error(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
-  return n;
+  return integerSetting(name, env[name], fallback, min, max);
 }
 
 function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
-  const value = env[name];
-  if (value === undefined || value === '') return fallback;
-  if (/^(1|true|yes|on)$/i.test(value)) return true;
-  if (/^(0|false|no|off)$/i.test(value)) return false;
-  throw new Error(`${name} must be true or false, got ${JSON.stringify(value)}`);
+  return booleanSetting(name, env[name], fallback);
 }
 
 /** Reads GRAPHQL_COMPILE_AFTER_USES, GRAPHQL_FIELD_SUGGESTIONS, the GRAPHQL_MAX_* limits and RESPONSE_CACHE_*. */

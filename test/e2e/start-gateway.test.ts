@@ -13,7 +13,13 @@ import { startGatewayProcess } from '../helpers/gateway-process.ts';
 /** The environment of this process without the settings the cases choose themselves. */
 function baseEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
-  for (const name of ['DATABASE_URL', 'HEAP_SEMI_SPACE_MB', 'HEAP_GROWING_PERCENT', 'OIDC_ISSUER'])
+  for (const name of [
+    'DATABASE_URL',
+    'HEAP_SEMI_SPACE_MB',
+    'HEAP_GROWING_PERCENT',
+    'WASM_LIFTOFF',
+    'OIDC_ISSUER',
+  ])
     delete env[name];
   return env;
 }
@@ -25,13 +31,18 @@ describe('the Node.js start flags the configuration asks for', () => {
       encoding: 'utf8',
     });
 
-  it('are a young generation of 8 MiB with embedded PostgreSQL, none with a PostgreSQL server, unless configured', () => {
-    expect(flags({}).stdout.trim()).toBe('--max-semi-space-size=8');
+  it('are a young generation of 8 MiB and no baseline WebAssembly compiler with embedded PostgreSQL, none with a PostgreSQL server, unless configured', () => {
+    expect(flags({}).stdout.trim()).toBe('--max-semi-space-size=8 --no-liftoff');
+    expect(flags({ WASM_LIFTOFF: 'true' }).stdout.trim()).toBe('--max-semi-space-size=8');
+    expect(flags({ HEAP_SEMI_SPACE_MB: '0', WASM_LIFTOFF: 'on' }).stdout.trim()).toBe('');
+    expect(
+      flags({ DATABASE_URL: 'postgres://db.example/catalogue', WASM_LIFTOFF: 'false' }).stdout.trim(),
+    ).toBe('--no-liftoff');
     expect(flags({ DATABASE_URL: 'postgres://db.example/catalogue' }).stdout.trim()).toBe('');
     expect(
       flags({ DATABASE_URL: 'postgres://db.example/catalogue', HEAP_SEMI_SPACE_MB: '12' }).stdout.trim(),
     ).toBe('--max-semi-space-size=12');
-    expect(flags({ HEAP_SEMI_SPACE_MB: '0' }).stdout.trim()).toBe('');
+    expect(flags({ HEAP_SEMI_SPACE_MB: '0' }).stdout.trim()).toBe('--no-liftoff');
   });
 
   it('end with the configuration error and exit code 1 for a bad setting', () => {
@@ -39,6 +50,10 @@ describe('the Node.js start flags the configuration asks for', () => {
     expect(result.status).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain('HEAP_SEMI_SPACE_MB must be an integer from 0 to 1024, got "klein"');
+    const liftoff = flags({ WASM_LIFTOFF: 'vielleicht' });
+    expect(liftoff.status).toBe(1);
+    expect(liftoff.stdout).toBe('');
+    expect(liftoff.stderr).toContain('WASM_LIFTOFF must be true or false, got "vielleicht"');
   });
 });
 
@@ -64,8 +79,15 @@ describe('sh scripts/start-gateway.sh', () => {
       // The script's process became node (exec): same pid, the flag in its command line.
       const cmdline = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
       expect(cmdline[0]).toMatch(/node$/);
-      expect(cmdline.slice(1)).toEqual(['--max-semi-space-size=8', '--import', 'tsx', 'gateway/main.ts']);
+      expect(cmdline.slice(1)).toEqual([
+        '--max-semi-space-size=8',
+        '--no-liftoff',
+        '--import',
+        'tsx',
+        'gateway/main.ts',
+      ]);
       expect(output()).toContain('young generation of 8 MiB semi-spaces (HEAP_SEMI_SPACE_MB=8)');
+      expect(output()).toContain('WebAssembly compiled by the optimizing compiler only (WASM_LIFTOFF=false)');
     } finally {
       child.kill('SIGTERM');
     }
