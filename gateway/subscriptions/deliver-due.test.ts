@@ -369,6 +369,52 @@ describe('the webhook', () => {
     expect(row).toMatchObject({ state: 'SKIPPED', attempts: 1 });
     expect(webhook.received).toHaveLength(0);
   });
+
+  it('sends a SKIPPED delivery on request once the provider has a webhook', async () => {
+    const { id } = await requestSubscription('stadt-kiel', 'anderer-anbieter/portal');
+    expect(await t.server.subscriptions.deliverDue(new Date(Date.now() + 1000))).toMatchObject({
+      skipped: 1,
+    });
+    const [skipped] = await outboxOf(id);
+    const RETRY = `mutation ($id: ID!) { retrySubscriptionDelivery(id: $id) { id state attempts finishedAt retriedBy } }`;
+    const set = await t.graphql(SET_WEBHOOK, { url: webhook.url }, { as: 'provider@anderer-anbieter' });
+    expect(set.errors).toBeUndefined();
+    try {
+      // Another provider's delivery stays out of reach.
+      const foreign = await t.graphql(RETRY, { id: String(skipped!.id) }, { as: 'provider@anbieter' });
+      expect(foreign.errors?.[0]?.extensions.code).toBe('NOT_FOUND');
+      const retried = await t.graphql(
+        RETRY,
+        { id: String(skipped!.id) },
+        { as: 'provider@anderer-anbieter' },
+      );
+      expect(retried.errors).toBeUndefined();
+      expect(retried.data!.retrySubscriptionDelivery).toMatchObject({
+        state: 'PENDING',
+        attempts: 0,
+        finishedAt: null,
+        retriedBy: 'dev:provider@anderer-anbieter',
+      });
+      expect(await t.server.subscriptions.deliverDue()).toMatchObject({ delivered: 1 });
+      expect(webhook.received).toHaveLength(1);
+      expect(JSON.parse(webhook.received[0]!.body.toString('utf8'))).toMatchObject({
+        type: 'subscription.requested',
+        provider: 'anderer-anbieter',
+        subscription: { id, serviceId: 'anderer-anbieter/portal' },
+      });
+      const [delivered] = await outboxOf(id);
+      expect(delivered).toMatchObject({ state: 'DELIVERED', target_url: webhook.url });
+      // Delivered: not sent again.
+      const again = await t.graphql(RETRY, { id: String(skipped!.id) }, { as: 'coordinator@koordinierung' });
+      expect(again.errors?.[0]?.extensions).toMatchObject({
+        code: 'PRECONDITION_FAILED',
+        reason: 'DELIVERY_NOT_DEAD',
+        state: 'DELIVERED',
+      });
+    } finally {
+      await t.graphql(SET_WEBHOOK, { url: null }, { as: 'provider@anderer-anbieter' });
+    }
+  });
 });
 
 describe('/metrics', () => {

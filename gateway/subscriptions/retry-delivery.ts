@@ -5,10 +5,12 @@ import { preconditionFailed } from './subscription-errors.ts';
 import type { SubscriptionOutboxRow } from './subscription-tables.ts';
 
 /**
- * Sends a DEAD delivery again: PENDING, due now, attempts counted anew, its retry period starting now
- * (deliver-due.ts reads `retried_at`). `providerId` limits it to that provider's deliveries (a provider
- * acting for itself); null is a coordinator. One statement when it applies; a refusal reads the row to
- * say why (NOT_FOUND for a delivery the caller cannot see, PRECONDITION_FAILED when it is not DEAD).
+ * Sends a DEAD or SKIPPED delivery again (given up, or due while the provider had no webhook):
+ * PENDING, due now, attempts counted anew, its retry period starting now (deliver-due.ts reads
+ * `retried_at`). `providerId` limits it to that provider's deliveries (a provider acting for itself);
+ * null is a coordinator. One statement when it applies; a refusal reads the row to say why
+ * (NOT_FOUND for a delivery the caller cannot see, PRECONDITION_FAILED when it is PENDING or
+ * DELIVERED).
  */
 export async function retryDelivery(
   db: Kysely<Database>,
@@ -30,7 +32,7 @@ export async function retryDelivery(
       retried_by: input.subject,
     }))
     .where('id', '=', input.id)
-    .where('state', '=', 'DEAD');
+    .where('state', 'in', ['DEAD', 'SKIPPED']);
   if (input.providerId !== null) update = update.where('provider_id', '=', input.providerId);
   const retried = await update.returningAll().executeTakeFirst();
   if (retried) return retried;
@@ -41,7 +43,7 @@ export async function retryDelivery(
   if (!current) throw notFound();
   throw preconditionFailed(
     'DELIVERY_NOT_DEAD',
-    `Subscription delivery ${input.id} is ${current.state}; only a DEAD delivery is sent again (a PENDING one is still being retried).`,
+    `Subscription delivery ${input.id} is ${current.state}; only a DEAD or SKIPPED delivery is sent again (a PENDING one is still being retried).`,
     { deliveryId: input.id, state: current.state },
   );
 }

@@ -351,11 +351,12 @@ export type Mutation = {
    */
   setSubscriptionWebhook?: Maybe<SubscriptionWebhook>;
   /**
-   * Sends a DEAD notification again, for example once the provider has fixed its webhook: coordinators
-   * for any provider, a provider for its own. It becomes PENDING and due at once, with a retry period of
-   * its own (24 hours) and its attempts and backoff counted anew. Only a DEAD delivery: otherwise
-   * PRECONDITION_FAILED with `extensions.reason` DELIVERY_NOT_DEAD. It may reach the webhook after later
-   * steps of the same subscription; the payload's `occurredAt` tells their order.
+   * Sends a DEAD notification again, for example once the provider has fixed its webhook, or a SKIPPED
+   * one once the provider has set one up: coordinators for any provider, a provider for its own. It
+   * becomes PENDING and due at once, with a retry period of its own (24 hours) and its attempts and
+   * backoff counted anew. Only a DEAD or SKIPPED delivery: otherwise PRECONDITION_FAILED with
+   * `extensions.reason` DELIVERY_NOT_DEAD. It may reach the webhook after later steps of the same
+   * subscription; the payload's `occurredAt` tells their order.
    */
   retrySubscriptionDelivery: SubscriptionDelivery;
 };
@@ -1137,7 +1138,7 @@ export type SubscriptionDeliveryState =
   | 'PENDING'
   /** The webhook answered with a 2xx status. */
   | 'DELIVERED'
-  /** The provider had no webhook when the notification was due. */
+  /** The provider had no webhook when the notification was due; retrySubscriptionDelivery sends it once it has one. */
   | 'SKIPPED'
   /** Still failing 24 hours after the step: given up, shown to coordinators. */
   | 'DEAD';
