@@ -32,7 +32,8 @@ export interface LeikaLeistung {
   /** The 14-digit LeiKa key. */
   key: string;
   name: string;
-  ozgId: string;
+  /** The OZG-Leistung it belongs to; null for the LeiKa-Leistungen the OZG catalogue assigns none. */
+  ozgId: string | null;
 }
 
 /** The reference data every listing is checked against; read once from catalog-schema/reference/. */
@@ -102,8 +103,13 @@ function loadReferenceData(): ReferenceData {
     const key = (row.leika_key ?? '').trim();
     const ozgId = (row.ozg_id ?? '').trim();
     // Rows without a real 14-digit key ("nicht im LeiKa", upstream test rows) cannot be referenced.
-    if (!/^[0-9]{14}$/.test(key) || !ozgLeistungen.has(ozgId)) continue;
-    leikaLeistungen.set(key, { key, name: (row.name ?? '').trim(), ozgId });
+    // A key is a LeiKa-Leistung whether or not the OZG catalogue assigns it an OZG-Leistung.
+    if (!/^[0-9]{14}$/.test(key)) continue;
+    leikaLeistungen.set(key, {
+      key,
+      name: (row.name ?? '').trim(),
+      ozgId: ozgLeistungen.has(ozgId) ? ozgId : null,
+    });
   }
 
   return { laender, themenfelder, lebenslagen, ozgLeistungen, leikaLeistungen };

@@ -50,6 +50,12 @@ describe('validateListing', () => {
     });
   });
 
+  it('accepts every LeiKa key of the reference table, also those the OZG catalogue assigns no OZG-Leistung', () => {
+    // 99089022000000 "Angriffe durch Tiere": in the LeiKa, without an OZG-ID (one of 16 such keys).
+    const listing = { ...makeListing({ id: 'tiere' }), leikaKeys: ['99089022000000', '99012001000000'] };
+    expect(validateListing(listing)).toMatchObject({ ok: true });
+  });
+
   it('counts text lengths in characters, as JSON Schema does: an emoji is one, not two UTF-16 units', () => {
     const listing = makeListing({ id: 'laenge' });
     // minLength 3 and maxLength 200 for the title; the UTF-16 length alone would decide both wrongly.
