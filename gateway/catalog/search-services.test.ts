@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeListing, publishAll, registerOrganisation } from '../../test/helpers/listings.ts';
+import { withdrawService } from './publish-listing.ts';
 import { startTestServer, type GraphQLResponse, type TestServer } from '../../test/helpers/test-server.ts';
 
 let t: TestServer;
@@ -397,5 +398,27 @@ describe('OZG-Leistungen', () => {
       argument: 'themenfeld',
     });
     expect(response.data).toBeNull();
+  });
+});
+
+describe('typo tolerance after a withdrawal', () => {
+  it('widens a typo only to words of active listings, not to those only withdrawn listings hold', async () => {
+    await registerOrganisation(t.db, 'hafenwerk', 'PROVIDER', 'DE-HB');
+    await publishAll(t.db, 'hafenwerk', [
+      makeListing({ id: 'lotsenpflicht', title: 'Hafenlotsenpflicht Altfall' }),
+      makeListing({ id: 'lotsenpflege', title: 'Hafenlotsenpflege heute' }),
+    ]);
+    const corrections = async () => {
+      const response = await t.graphql(SEARCH, { search: 'Hafenlotsenpflcht' });
+      expect(response.errors).toBeUndefined();
+      return response.data!.services.searchCorrections as { term: string; usedInstead: string[] }[];
+    };
+    const before = await corrections();
+    expect(before).toHaveLength(1);
+    expect([...before[0]!.usedInstead].sort()).toEqual(['hafenlotsenpflege', 'hafenlotsenpflicht']);
+    await withdrawService(t.db, { serviceId: 'hafenwerk/lotsenpflicht', reason: null, source: 'PUSH' });
+    // "hafenlotsenpflicht" stays in the vocabulary, but no active listing holds it any more.
+    expect(await corrections()).toEqual([{ term: 'hafenlotsenpflcht', usedInstead: ['hafenlotsenpflege'] }]);
+    await withdrawService(t.db, { serviceId: 'hafenwerk/lotsenpflege', reason: null, source: 'PUSH' });
   });
 });

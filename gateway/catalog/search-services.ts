@@ -62,6 +62,11 @@ const MAX_SEARCH_LENGTH = 200;
 const MAX_SEARCH_WORDS = 10;
 /** Terms shorter than this are never corrected: too many words are "similar" to them. */
 const MIN_CORRECTION_LENGTH = 4;
+/**
+ * The most similar vocabulary words looked at for an unknown word, of which the first three that
+ * match an active listing are used.
+ */
+const SIMILAR_CANDIDATES = 10;
 const SCHUTZBEDARF_LEVEL: Record<string, number> = { NORMAL: 1, HIGH: 2, VERY_HIGH: 3 };
 const FACET_DIMENSIONS = ['themenfeld', 'provider', 'land', 'operatingModel'] as const;
 type FacetDimension = (typeof FACET_DIMENSIONS)[number];
@@ -186,25 +191,35 @@ interface PreparedTerm {
 
 /**
  * Looks each search word up: German stop words are dropped, words that match no listing are widened
- * to up to three similar words of the vocabulary (pg_trgm). One statement for all words.
+ * to up to three similar words of the vocabulary (pg_trgm) that do match an active listing (the
+ * vocabulary keeps the words of withdrawn listings too). Similar words are looked for only for the
+ * words that match nothing. One statement for all words.
  */
 async function prepareQuery(
   db: Kysely<Database>,
   terms: string[],
 ): Promise<{ tsquery: string | null; corrections: SearchCorrection[] }> {
+  const active = (query: RawBuilder<unknown>) =>
+    sql`exists (select 1 from service s where s.status = 'ACTIVE' and s.search_vector @@ ${query})`;
   const { rows } = await sql<PreparedTerm>`
-    select t.term,
-      numnode(plainto_tsquery('german', t.term)) = 0 as stopword,
-      case when numnode(plainto_tsquery('german', t.term)) = 0 then true
-        else exists (select 1 from service s where s.status = 'ACTIVE' and s.search_vector @@ plainto_tsquery('german', t.term))
-      end as known,
-      case when length(t.term) >= ${MIN_CORRECTION_LENGTH} then array(
-        select w.term from search_term w
-        where w.term % t.term and w.term <> t.term
-        order by similarity(w.term, t.term) desc, w.term
+    select t.term, l.stopword, l.known,
+      case when not l.known and length(t.term) >= ${MIN_CORRECTION_LENGTH} then array(
+        select c.term from (
+          select w.term, similarity(w.term, t.term) as score from search_term w
+          where w.term % t.term and w.term <> t.term
+          order by score desc, w.term
+          limit ${SIMILAR_CANDIDATES}
+        ) c
+        where ${active(sql`plainto_tsquery('german', c.term)`)}
+        order by c.score desc, c.term
         limit 3
       ) else '{}'::text[] end as similar
     from unnest(${terms}::text[]) with ordinality as t(term, n)
+    cross join lateral (
+      select numnode(q) = 0 as stopword,
+        case when numnode(q) = 0 then true else ${active(sql`q`)} end as known
+      from plainto_tsquery('german', t.term) as q
+    ) l
     order by t.n`.execute(db);
 
   const parts: string[] = [];
