@@ -137,18 +137,28 @@ async function publishRound(trx: Transaction<Database>, round: Prepared[]): Prom
       for update`.execute(trx);
     const currentById = new Map(current.map((row) => [row.id, row]));
     const changes: Change[] = [];
+    const moved: Prepared[] = [];
     for (const p of round) {
       if (outcomes.has(p.id)) continue;
       const row = currentById.get(p.id);
       if (!row) throw new Error(`service ${p.id} neither inserted nor found`);
       if (row.source !== p.input.source) throw sourceConflict(row);
       if (row.content_hash === p.hash && row.status === 'ACTIVE') {
-        // Same content again: nothing is written, not even a timestamp.
-        outcomes.set(p.id, { service: row, outcome: 'UNCHANGED' });
+        // Same content again: nothing is written, not even a timestamp, unless it now comes from
+        // another endpoint URL (the provider moved its endpoint): then only where it comes from.
+        if (row.source_endpoint !== p.endpoint) moved.push(p);
+        outcomes.set(p.id, { service: { ...row, source_endpoint: p.endpoint }, outcome: 'UNCHANGED' });
         continue;
       }
       const contentChanged = row.content_hash !== p.hash;
       changes.push({ p, revision: contentChanged ? row.revision + 1 : row.revision, contentChanged });
+    }
+    if (moved.length > 0) {
+      await sql`
+        update service s set source_endpoint = v.endpoint
+        from unnest(${moved.map((p) => p.id)}::text[], ${moved.map((p) => p.endpoint)}::text[])
+          as v (id, endpoint)
+        where s.id = v.id`.execute(trx);
     }
     if (changes.length > 0) {
       const updated = await updateServices(trx, changes);

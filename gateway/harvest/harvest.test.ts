@@ -208,6 +208,40 @@ describe('incremental harvest, full sync and provenance', () => {
   });
 });
 
+describe('an endpoint that moved', () => {
+  it('records the new URL on unchanged listings, and nothing else (no revision, timestamp or audit event)', async () => {
+    const listings = listingsOf('umzieher', 3);
+    const before = await node(listings);
+    const after = await node(listings);
+    await provider('umzieher', before.url);
+    expect(await harvestNow('umzieher', true)).toMatchObject({ status: 'SUCCEEDED', created: 3 });
+    const stored = await services('umzieher');
+    const events = await count(sql<{ n: number }>`select count(*)::int as n from audit_event`);
+    const moved = await t.graphql(
+      'mutation ($i: HarvestEndpointInput!) { registerHarvestEndpoint(input: $i) { url } }',
+      { i: { providerId: 'umzieher', url: after.url } },
+      { as: COORDINATOR },
+    );
+    expect(moved.errors).toBeUndefined();
+
+    expect(await harvestNow('umzieher', true)).toMatchObject({
+      status: 'SUCCEEDED',
+      unchanged: 3,
+      created: 0,
+      updated: 0,
+    });
+    expect(await services('umzieher')).toEqual(stored);
+    const { rows } = await sql<{ source_endpoint: string }>`
+      select source_endpoint from service where provider_id = 'umzieher' order by id`.execute(t.db);
+    expect(rows.map((r) => r.source_endpoint)).toEqual([after.url, after.url, after.url]);
+    const detail = await t.graphql(
+      '{ service(id: "umzieher/umzieher-01") { provenance { source endpoint } } }',
+    );
+    expect(detail.data!.service.provenance).toEqual({ source: 'HARVEST', endpoint: after.url });
+    expect(await count(sql<{ n: number }>`select count(*)::int as n from audit_event`)).toBe(events);
+  });
+});
+
 describe('a full sync that would withdraw too much', () => {
   let beta: TestProviderNode;
 

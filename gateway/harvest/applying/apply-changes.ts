@@ -67,7 +67,7 @@ export async function applyChanges(
   };
   const existing = await db
     .selectFrom('service')
-    .select(['local_id', 'content_hash', 'status', 'source'])
+    .select(['local_id', 'content_hash', 'status', 'source', 'source_endpoint'])
     .where('provider_id', '=', providerId)
     .execute();
   const current = new Map(existing.map((row) => [row.local_id, row]));
@@ -83,7 +83,14 @@ export async function applyChanges(
           `${serviceId(providerId, listing.id)} was published by push; the harvested listing with the same id is not applied. Withdraw or rename one of them.`,
         ),
       );
-    } else if (row && row.status === 'ACTIVE' && row.content_hash === contentHash(listing)) {
+    } else if (
+      row &&
+      row.status === 'ACTIVE' &&
+      row.content_hash === contentHash(listing) &&
+      row.source_endpoint === options.endpointUrl
+    ) {
+      // Unchanged and from this URL: not even sent to the write path. From another URL (the
+      // provider moved its endpoint), the write path records the new one and nothing else.
       counts.unchanged++;
     } else {
       toPublish.push(listing);
