@@ -419,6 +419,19 @@ describe('typo tolerance after a withdrawal', () => {
     await withdrawService(t.db, { serviceId: 'hafenwerk/lotsenpflicht', reason: null, source: 'PUSH' });
     // "hafenlotsenpflicht" stays in the vocabulary, but no active listing holds it any more.
     expect(await corrections()).toEqual([{ term: 'hafenlotsenpflcht', usedInstead: ['hafenlotsenpflege'] }]);
+    // A search that includes withdrawn listings still corrects to their words, and finds them.
+    const withWithdrawn = await t.graphql(SEARCH, {
+      search: 'Hafenlotsenpflcht',
+      filter: { includeWithdrawn: true },
+    });
+    expect(withWithdrawn.errors).toBeUndefined();
+    expect([...withWithdrawn.data!.services.searchCorrections[0].usedInstead].sort()).toEqual([
+      'hafenlotsenpflege',
+      'hafenlotsenpflicht',
+    ]);
+    expect(withWithdrawn.data!.services.edges.map((e: { node: { id: string } }) => e.node.id).sort()).toEqual(
+      ['hafenwerk/lotsenpflege', 'hafenwerk/lotsenpflicht'],
+    );
     await withdrawService(t.db, { serviceId: 'hafenwerk/lotsenpflege', reason: null, source: 'PUSH' });
   });
 });

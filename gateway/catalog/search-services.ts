@@ -108,7 +108,9 @@ export async function searchServices(
   const after = args.after ? decodeCursor(args.after) : null;
 
   const { tsquery, corrections } =
-    terms.length > 0 ? await prepareQuery(db, terms) : { tsquery: null, corrections: [] };
+    terms.length > 0
+      ? await prepareQuery(db, terms, filter.includeWithdrawn ?? false)
+      : { tsquery: null, corrections: [] };
   // The query actually run belongs to the fingerprint: whether a word is corrected depends on what
   // the catalogue holds, which can change between two pages, and then every rank changes.
   const fingerprint = createHash('sha256')
@@ -190,17 +192,20 @@ interface PreparedTerm {
 }
 
 /**
- * Looks each search word up: German stop words are dropped, words that match no listing are widened
- * to up to three similar words of the vocabulary (pg_trgm) that do match an active listing (the
- * vocabulary keeps the words of withdrawn listings too). Similar words are looked for only for the
- * words that match nothing. One statement for all words.
+ * Looks each search word up: German stop words are dropped, words that match no listing the search
+ * can find are widened to up to three similar words of the vocabulary (pg_trgm) that do match one
+ * (the vocabulary keeps the words of withdrawn listings too: they count only when the search
+ * includes withdrawn listings). Similar words are looked for only for the words that match nothing.
+ * One statement for all words.
  */
 async function prepareQuery(
   db: Kysely<Database>,
   terms: string[],
+  includeWithdrawn: boolean,
 ): Promise<{ tsquery: string | null; corrections: SearchCorrection[] }> {
+  const findable = includeWithdrawn ? sql`true` : sql`s.status = 'ACTIVE'`;
   const active = (query: RawBuilder<unknown>) =>
-    sql`exists (select 1 from service s where s.status = 'ACTIVE' and s.search_vector @@ ${query})`;
+    sql`exists (select 1 from service s where ${findable} and s.search_vector @@ ${query})`;
   const { rows } = await sql<PreparedTerm>`
     select t.term, l.stopword, l.known,
       case when not l.known and length(t.term) >= ${MIN_CORRECTION_LENGTH} then array(

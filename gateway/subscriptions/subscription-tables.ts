@@ -84,7 +84,7 @@ export interface SubscriptionOutboxTable {
   last_status: number | null;
   target_url: string | null;
   finished_at: NullableTimestamp;
-  /** When a DEAD delivery was sent again (retrySubscriptionDelivery); its retry period counts from here. */
+  /** When a DEAD or SKIPPED delivery was sent again (retrySubscriptionDelivery); its retry period counts from here. */
   retried_at: NullableTimestamp;
   retried_by: string | null;
 }

@@ -1164,7 +1164,7 @@ export type SubscriptionDelivery = {
   targetUrl?: Maybe<Scalars['String']['output']>;
   /** When it was delivered, skipped or given up. */
   finishedAt?: Maybe<Scalars['DateTime']['output']>;
-  /** When it was sent again after it had been given up (retrySubscriptionDelivery), and by whom (subject). */
+  /** When it was sent again after it had been given up or skipped (retrySubscriptionDelivery), and by whom (subject). */
   retriedAt?: Maybe<Scalars['DateTime']['output']>;
   retriedBy?: Maybe<Scalars['String']['output']>;
   /** The notification body as signed and sent. */
