@@ -78,6 +78,12 @@ describe('validateListing', () => {
     expect(problemsOf({ ...listing, description: 'x'.repeat(20_001) })).toEqual([
       { path: '/description', message: 'must NOT have more than 20000 characters' },
     ]);
+    // In Ajv's order: the length before the pattern.
+    const url = `http://example.org/${'a'.repeat(2000)}`;
+    expect(problemsOf({ ...listing, documentation: [{ title: 'Handbuch', url }] })).toEqual([
+      { path: '/documentation/0/url', message: 'must NOT have more than 2000 characters' },
+      { path: '/documentation/0/url', message: 'must match the pattern ^https://' },
+    ]);
   });
 
   it('rejects unknown fields with their path', () => {

@@ -32,6 +32,8 @@ function countLengthsLazily(instance: Ajv2020): void {
   instance.removeKeyword('minLength');
   instance.addKeyword({
     keyword: ['maxLength', 'minLength'],
+    // Where Ajv's own run: before `pattern` and `format`, so that problems keep their order.
+    before: 'pattern',
     type: 'string',
     schemaType: 'number',
     error: {

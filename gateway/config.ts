@@ -33,7 +33,7 @@ export interface GatewayConfig {
   /**
    * V8's baseline compiler for WebAssembly (Liftoff), a Node.js start flag that
    * scripts/start-gateway.sh passes (heap-tuning.ts). Off, embedded PostgreSQL's functions are
-   * compiled once, by the optimizing compiler, when first called. Default off with embedded
+   * compiled once, by the optimizing compiler. Default off with embedded
    * PostgreSQL, on (V8's own) with a PostgreSQL server, where no WebAssembly runs.
    */
   wasmLiftoff: boolean;
