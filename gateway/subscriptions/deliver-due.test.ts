@@ -377,6 +377,16 @@ describe('the webhook', () => {
     });
     const [skipped] = await outboxOf(id);
     const RETRY = `mutation ($id: ID!) { retrySubscriptionDelivery(id: $id) { id state attempts finishedAt retriedBy } }`;
+    // Still no webhook: refused, and nothing changes (it would only be skipped again).
+    const early = await t.graphql(RETRY, { id: String(skipped!.id) }, { as: 'provider@anderer-anbieter' });
+    expect(early.errors?.[0]?.extensions).toMatchObject({
+      code: 'PRECONDITION_FAILED',
+      reason: 'NO_WEBHOOK',
+      state: 'SKIPPED',
+      providerId: 'anderer-anbieter',
+    });
+    expect(early.errors?.[0]?.message).toContain('setSubscriptionWebhook');
+    expect((await outboxOf(id))[0]).toEqual(skipped);
     const set = await t.graphql(SET_WEBHOOK, { url: webhook.url }, { as: 'provider@anderer-anbieter' });
     expect(set.errors).toBeUndefined();
     try {

@@ -10,7 +10,7 @@ import type { SubscriptionOutboxRow } from './subscription-tables.ts';
  * `retried_at`). `providerId` limits it to that provider's deliveries (a provider acting for itself);
  * null is a coordinator. One statement when it applies; a refusal reads the row to say why
  * (NOT_FOUND for a delivery the caller cannot see, PRECONDITION_FAILED when it is PENDING or
- * DELIVERED).
+ * DELIVERED, or SKIPPED while its provider still has no webhook).
  */
 export async function retryDelivery(
   db: Kysely<Database>,
@@ -32,15 +32,39 @@ export async function retryDelivery(
       retried_by: input.subject,
     }))
     .where('id', '=', input.id)
-    .where('state', 'in', ['DEAD', 'SKIPPED']);
+    // A SKIPPED one only once its provider has a webhook: sent now, it would only be skipped again.
+    .where((eb) =>
+      eb.or([
+        eb('state', '=', 'DEAD'),
+        eb.and([
+          eb('state', '=', 'SKIPPED'),
+          eb.exists(
+            eb
+              .selectFrom('provider_webhook')
+              .select('provider_webhook.provider_id')
+              .whereRef('provider_webhook.provider_id', '=', 'subscription_outbox.provider_id'),
+          ),
+        ]),
+      ]),
+    );
   if (input.providerId !== null) update = update.where('provider_id', '=', input.providerId);
   const retried = await update.returningAll().executeTakeFirst();
   if (retried) return retried;
 
-  let lookup = db.selectFrom('subscription_outbox').select('state').where('id', '=', input.id);
+  let lookup = db
+    .selectFrom('subscription_outbox')
+    .select(['state', 'provider_id'])
+    .where('id', '=', input.id);
   if (input.providerId !== null) lookup = lookup.where('provider_id', '=', input.providerId);
   const current = await lookup.executeTakeFirst();
   if (!current) throw notFound();
+  if (current.state === 'SKIPPED') {
+    throw preconditionFailed(
+      'NO_WEBHOOK',
+      `Subscription delivery ${input.id} was skipped because provider ${current.provider_id} had no webhook, and it still has none; set one with setSubscriptionWebhook, then send it again.`,
+      { deliveryId: input.id, state: current.state, providerId: current.provider_id },
+    );
+  }
   throw preconditionFailed(
     'DELIVERY_NOT_DEAD',
     `Subscription delivery ${input.id} is ${current.state}; only a DEAD or SKIPPED delivery is sent again (a PENDING one is still being retried).`,

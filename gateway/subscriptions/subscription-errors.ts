@@ -14,7 +14,8 @@ export type SubscriptionRefusal =
   | 'STEP_NOT_ALLOWED'
   | 'SUBSCRIPTION_ALREADY_OPEN'
   | 'IDEMPOTENCY_KEY_REUSED'
-  | 'DELIVERY_NOT_DEAD';
+  | 'DELIVERY_NOT_DEAD'
+  | 'NO_WEBHOOK';
 
 /** A precondition of a subscription step does not hold; `reason` says which one. */
 export function preconditionFailed(

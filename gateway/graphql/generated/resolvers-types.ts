@@ -355,7 +355,8 @@ export type Mutation = {
    * one once the provider has set one up: coordinators for any provider, a provider for its own. It
    * becomes PENDING and due at once, with a retry period of its own (24 hours) and its attempts and
    * backoff counted anew. Only a DEAD or SKIPPED delivery: otherwise PRECONDITION_FAILED with
-   * `extensions.reason` DELIVERY_NOT_DEAD. It may reach the webhook after later steps of the same
+   * `extensions.reason` DELIVERY_NOT_DEAD; a SKIPPED one only once the provider has a webhook:
+   * otherwise PRECONDITION_FAILED with `extensions.reason` NO_WEBHOOK. It may reach the webhook after later steps of the same
    * subscription; the payload's `occurredAt` tells their order.
    */
   retrySubscriptionDelivery: SubscriptionDelivery;
