@@ -42,10 +42,27 @@ export function describeSemiSpace(
   execArgv: readonly string[] = process.execArgv,
 ): string | null {
   if (megabytes <= 0) return null;
-  if (semiSpaceFlags(megabytes).every((flag) => execArgv.includes(flag)))
-    return `young generation of ${megabytes} MiB semi-spaces (HEAP_SEMI_SPACE_MB=${megabytes})`;
+  return describeStartFlags(
+    `HEAP_SEMI_SPACE_MB=${megabytes}`,
+    semiSpaceFlags(megabytes),
+    `young generation of ${megabytes} MiB semi-spaces (HEAP_SEMI_SPACE_MB=${megabytes})`,
+    execArgv,
+  );
+}
+
+/**
+ * What the start-up log says about a setting that is a Node.js start flag: `inEffect` when the
+ * process was started with its flags, else that it was not started through scripts/start-gateway.sh.
+ */
+function describeStartFlags(
+  setting: string,
+  flags: readonly string[],
+  inEffect: string,
+  execArgv: readonly string[],
+): string {
+  if (flags.every((flag) => execArgv.includes(flag))) return inEffect;
   return (
-    `HEAP_SEMI_SPACE_MB=${megabytes} is not in effect: it is a Node.js start flag, which ` +
+    `${setting} is not in effect: it is a Node.js start flag, which ` +
     'scripts/start-gateway.sh passes (npm start and the container image start through it)'
   );
 }
@@ -68,10 +85,10 @@ export function describeWasmCompiler(
   execArgv: readonly string[] = process.execArgv,
 ): string | null {
   if (liftoff) return null;
-  if (wasmCompilerFlags(liftoff).every((flag) => execArgv.includes(flag)))
-    return 'WebAssembly compiled by the optimizing compiler only (WASM_LIFTOFF=false)';
-  return (
-    'WASM_LIFTOFF=false is not in effect: it is a Node.js start flag, which ' +
-    'scripts/start-gateway.sh passes (npm start and the container image start through it)'
+  return describeStartFlags(
+    'WASM_LIFTOFF=false',
+    wasmCompilerFlags(liftoff),
+    'WebAssembly compiled by the optimizing compiler only (WASM_LIFTOFF=false)',
+    execArgv,
   );
 }

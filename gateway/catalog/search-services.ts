@@ -64,9 +64,11 @@ const MAX_SEARCH_WORDS = 10;
 const MIN_CORRECTION_LENGTH = 4;
 /**
  * The most similar vocabulary words looked at for an unknown word, of which the first three that
- * match an active listing are used.
+ * match a listing the search can find are used.
  */
 const SIMILAR_CANDIDATES = 10;
+/** The listings a search finds unless it includes withdrawn ones (`includeWithdrawn`). */
+const ACTIVE_ONLY = sql`s.status = 'ACTIVE'`;
 const SCHUTZBEDARF_LEVEL: Record<string, number> = { NORMAL: 1, HIGH: 2, VERY_HIGH: 3 };
 const FACET_DIMENSIONS = ['themenfeld', 'provider', 'land', 'operatingModel'] as const;
 type FacetDimension = (typeof FACET_DIMENSIONS)[number];
@@ -203,9 +205,9 @@ async function prepareQuery(
   terms: string[],
   includeWithdrawn: boolean,
 ): Promise<{ tsquery: string | null; corrections: SearchCorrection[] }> {
-  const findable = includeWithdrawn ? sql`true` : sql`s.status = 'ACTIVE'`;
-  const active = (query: RawBuilder<unknown>) =>
-    sql`exists (select 1 from service s where ${findable} and s.search_vector @@ ${query})`;
+  const status = includeWithdrawn ? sql`true` : ACTIVE_ONLY;
+  const findable = (query: RawBuilder<unknown>) =>
+    sql`exists (select 1 from service s where ${status} and s.search_vector @@ ${query})`;
   const { rows } = await sql<PreparedTerm>`
     select t.term, l.stopword, l.known,
       case when not l.known and length(t.term) >= ${MIN_CORRECTION_LENGTH} then array(
@@ -215,14 +217,14 @@ async function prepareQuery(
           order by score desc, w.term
           limit ${SIMILAR_CANDIDATES}
         ) c
-        where ${active(sql`plainto_tsquery('german', c.term)`)}
+        where ${findable(sql`plainto_tsquery('german', c.term)`)}
         order by c.score desc, c.term
         limit 3
       ) else '{}'::text[] end as similar
     from unnest(${terms}::text[]) with ordinality as t(term, n)
     cross join lateral (
       select numnode(q) = 0 as stopword,
-        case when numnode(q) = 0 then true else ${active(sql`q`)} end as known
+        case when numnode(q) = 0 then true else ${findable(sql`q`)} end as known
       from plainto_tsquery('german', t.term) as q
     ) l
     order by t.n`.execute(db);
@@ -250,7 +252,7 @@ interface Conditions {
 
 function filterConditions(filter: ServiceFilter, tsquery: string | null): Conditions {
   const base: RawBuilder<unknown>[] = [];
-  if (!filter.includeWithdrawn) base.push(sql`s.status = 'ACTIVE'`);
+  if (!filter.includeWithdrawn) base.push(ACTIVE_ONLY);
   if (tsquery !== null) base.push(sql`s.search_vector @@ to_tsquery('german', ${tsquery})`);
   if (filter.lebenslage) base.push(sql`s.lebenslagen && ${filter.lebenslage}::text[]`);
   if (filter.ozgId) base.push(sql`s.ozg_ids && ${filter.ozgId}::text[]`);
