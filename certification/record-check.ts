@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { characterCount } from '../catalog-schema/storable-text.ts';
 import type { Database } from '../gateway/database/database.ts';
 import { UserError } from '../gateway/errors.ts';
 import { appendAuditEvent } from './audit-chain.ts';
@@ -55,7 +56,7 @@ export async function recordCheck(
       'evidenceSha256 must be the SHA-256 of the evidence: 64 hexadecimal digits.',
     );
   const notes = input.notes?.trim() || null;
-  if (notes !== null && notes.length > 4000)
+  if (notes !== null && characterCount(notes) > 4000)
     throw badInput('notes', 'The notes are at most 4000 characters long.');
   if (input.validUntil) {
     if (Number.isNaN(input.validUntil.getTime()) || input.validUntil.getTime() <= now.getTime())

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { CatalogWriteHooks } from '../gateway/catalog/publish-listing.ts';
 import type { Database } from '../gateway/database/database.ts';
 import { UserError } from '../gateway/errors.ts';
+import { characterCount } from '../catalog-schema/storable-text.ts';
 import { appendAuditEvent } from './audit-chain.ts';
 import type { CertificationActor } from './certification-actor.ts';
 import { isUuid } from './certificates.ts';
@@ -18,7 +19,9 @@ export async function revokeCertificate(
   hooks: CatalogWriteHooks = {},
 ): Promise<CertificateRow> {
   const reason = input.reason.trim();
-  if (reason.length < 3 || reason.length > 1000)
+  // Characters as PostgreSQL and the README count them: an emoji is one, not two UTF-16 units.
+  const characters = characterCount(reason);
+  if (characters < 3 || characters > 1000)
     throw new UserError('BAD_USER_INPUT', 'The reason for a revocation is 3 to 1000 characters long.', {
       argument: 'reason',
     });

@@ -464,6 +464,7 @@ describe('recordCheck', () => {
       [{ validUntil: new Date(Date.now() - DAY).toISOString() }, 'validUntil'],
       [{ validUntil: new Date(Date.now() + 6 * 366 * DAY).toISOString() }, 'validUntil'],
       [{ notes: 'x'.repeat(4001) }, 'notes'],
+      [{ notes: '😀'.repeat(4001) }, 'notes'],
     ];
     for (const [extra, argument] of cases) {
       const error = await refused(RECORD_CHECK, input(extra), COORDINATOR, 'BAD_USER_INPUT');
@@ -484,9 +485,22 @@ describe('revokeCertificate', () => {
     await passAll(t, 'nordwerk/bald', 'dvs-basis');
     const certificate = await issue(t, 'nordwerk/bald', 'dvs-basis');
     await refused(REVOKE, { id: certificate.id, reason: '  ' }, COORDINATOR, 'BAD_USER_INPUT');
+    // Characters, not UTF-16 units: two emoji are two characters (too short) and change nothing;
+    // 1,001 are too long.
+    for (const reason of ['😀😀', '😀'.repeat(1001)]) {
+      const error = await refused(REVOKE, { id: certificate.id, reason }, COORDINATOR, 'BAD_USER_INPUT');
+      expect(error.extensions.argument).toBe('reason');
+    }
+    const stored = await t.db
+      .selectFrom('certification_certificate')
+      .select('revoked_at')
+      .where('id', '=', certificate.id)
+      .executeTakeFirstOrThrow();
+    expect(stored.revoked_at).toBeNull();
     const first = await t.graphql(
       REVOKE,
-      { id: certificate.id, reason: 'Auf Antrag des Anbieters.' },
+      // 1,000 characters (2,000 UTF-16 units) are allowed.
+      { id: certificate.id, reason: `Auf Antrag des Anbieters.${'😀'.repeat(975)}` },
       { as: COORDINATOR },
     );
     expect(first.errors).toBeUndefined();
