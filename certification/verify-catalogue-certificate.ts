@@ -31,10 +31,12 @@ export const MAX_CERTIFICATE_LENGTH = 32_768;
  */
 export async function verifyCatalogueCertificate(
   db: Kysely<Database>,
-  jws: string,
+  input: string,
   issuer: string,
   now: Date = new Date(),
 ): Promise<CertificateVerificationResult> {
+  // Pasted or read from a file, a token often ends in a newline: the token is what lies between.
+  const jws = input.trim();
   if (jws.length > MAX_CERTIFICATE_LENGTH) {
     throw new UserError(
       'BAD_USER_INPUT',

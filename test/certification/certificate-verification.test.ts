@@ -132,6 +132,16 @@ describe('a certificate', () => {
       keyId: certificate.keyId,
       certificate: { id: certificate.id, status: 'CERTIFIED' },
     });
+    // Pasted from a terminal or read from a .jws file, the token comes with a newline or spaces: it
+    // is the same certificate (the catalogue compared the untrimmed text with the token it issued,
+    // and called its own certificate UNKNOWN_CERTIFICATE).
+    for (const text of [`${certificate.jws}\n`, ` ${certificate.jws} `]) {
+      expect(await verify(t, text), JSON.stringify(text.slice(-3))).toMatchObject({
+        valid: true,
+        problem: null,
+        certificate: { id: certificate.id },
+      });
+    }
   });
 
   it('is published without any private key part', async () => {
