@@ -28,12 +28,21 @@ const malformed = () =>
   );
 
 /**
+ * The longest cursor accepted, with room to spare over the longest one handed out: a title cursor
+ * holds a title of up to 200 characters, which JSON and UTF-8 make up to 1,200 bytes (a control
+ * character is escaped as six), an id of up to 128 and a 16-character fingerprint; base64url makes
+ * that at most about 1,850 characters. (Until 2026-11-27 the limit was 1,000, and browsing stopped at a
+ * title of 200 emoji: the gateway refused its own cursor.)
+ */
+export const MAX_CURSOR_LENGTH = 4096;
+
+/**
  * Decodes `after`; anything that is not a cursor is BAD_USER_INPUT. The text goes back to SQL, so a
  * string PostgreSQL cannot hold (U+0000, half a surrogate pair, which JSON escapes can carry) is
  * refused here rather than failing there. `checkCursor` then binds it to the search.
  */
 export function decodeCursor(text: string): Cursor {
-  if (text.length > 1000 || !/^[A-Za-z0-9_-]+$/.test(text)) throw malformed();
+  if (text.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+$/.test(text)) throw malformed();
   let value: unknown;
   try {
     value = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));

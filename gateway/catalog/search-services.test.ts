@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeListing, publishAll, registerOrganisation } from '../../test/helpers/listings.ts';
+import { MAX_CURSOR_LENGTH } from './cursor.ts';
 import { withdrawService } from './publish-listing.ts';
 import { startTestServer, type GraphQLResponse, type TestServer } from '../../test/helpers/test-server.ts';
 
@@ -216,6 +217,7 @@ describe('bad input', () => {
     ['first above 100', { first: 101 }, /between 1 and 100/],
     ['first below 1', { first: 0 }, /between 1 and 100/],
     ['a malformed cursor', { after: 'not a cursor!' }, /malformed/],
+    ['a cursor longer than any handed out', { after: 'A'.repeat(MAX_CURSOR_LENGTH + 1) }, /malformed/],
     [
       'a cursor that decodes to something else',
       { after: Buffer.from('{"x":1}').toString('base64url') },
@@ -255,6 +257,43 @@ describe('bad input', () => {
     });
     expect(response.errors?.[0]?.extensions.code).toBe('BAD_USER_INPUT');
     expect(response.errors?.[0]?.message).toMatch(/different search/);
+  });
+});
+
+describe('browsing past the longest titles', () => {
+  // The longest cursors: titles of 200 characters that JSON escapes to six bytes each or UTF-8
+  // writes in four, under the longest provider and local ids. The gateway once refused its own
+  // cursor past such a title (its limit was 1,000 characters), so the rest could not be reached.
+  const PROVIDER = `l${'x'.repeat(62)}`;
+  const TITLES = ['\u0001'.repeat(200), '🐕'.repeat(200), '中'.repeat(200), '"\\'.repeat(100)];
+
+  beforeAll(async () => {
+    await registerOrganisation(t.db, PROVIDER, 'PROVIDER', 'DE-SH');
+    await publishAll(
+      t.db,
+      PROVIDER,
+      TITLES.map((title, i) => makeListing({ id: `${i}${'y'.repeat(63)}`, title })),
+    );
+  });
+
+  it('accepts every cursor it hands out and reaches every listing once', async () => {
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (let page = 0; page <= TITLES.length; page++) {
+      const response: GraphQLResponse<any> = await t.graphql(SEARCH, {
+        filter: { provider: [PROVIDER] },
+        first: 1,
+        after,
+      });
+      expect(response.errors).toBeUndefined();
+      const connection = response.data!.services;
+      seen.push(...connection.edges.map((e: { node: { id: string } }) => e.node.id));
+      if (!connection.pageInfo.hasNextPage) break;
+      after = connection.pageInfo.endCursor;
+      expect(after!.length).toBeLessThanOrEqual(MAX_CURSOR_LENGTH);
+    }
+    expect(new Set(seen).size).toBe(TITLES.length);
+    expect(seen).toHaveLength(TITLES.length);
   });
 });
 
