@@ -24,6 +24,20 @@ export function pointerToken(name: string): string {
 type Visit = { value: unknown; path: string } | { name: string; path: string };
 
 /**
+ * Text as PostgreSQL can store it, to be shown: text holding U+0000 or half a surrogate pair appears
+ * JSON-escaped (`\u0000`), other text as it is. A problem that names bad input can then itself be
+ * stored (a harvest run's rejections are jsonb).
+ */
+export function storableText(text: string): string {
+  return unstorable(text) ? JSON.stringify(text).slice(1, -1) : text;
+}
+
+/** A member name as a reference token of a JSON Pointer that PostgreSQL can store (storableText). */
+export function memberToken(name: string): string {
+  return pointerToken(storableText(name));
+}
+
+/**
  * The first string (member names included) in a JSON value that PostgreSQL cannot store, with its
  * JSON Pointer. Walks with a stack of its own, not by recursion: input nested thousands of levels
  * deep (a few kB of brackets) must get an answer, not overflow the call stack.
@@ -34,8 +48,7 @@ export function findUnstorable(value: unknown, path: string): { path: string; wh
     if ('name' in visit) {
       const what = unstorable(visit.name);
       // The path names the member with its bad character escaped, so that the answer itself is storable.
-      if (what)
-        return { path: `${visit.path}/${pointerToken(JSON.stringify(visit.name).slice(1, -1))}`, what };
+      if (what) return { path: `${visit.path}/${memberToken(visit.name)}`, what };
       continue;
     }
     const current = visit.value;

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { findUnstorable } from './storable-text.ts';
 import { validateListing } from './validate-listing.ts';
 import { makeListing } from '../test/helpers/listings.ts';
 
@@ -47,6 +48,35 @@ describe('validateListing', () => {
         { path: '/preis~1eur', message: 'is not a known field' },
         { path: '/a~0b', message: 'is not a known field' },
       ],
+    });
+  });
+
+  it('names an unknown field holding U+0000 or half a surrogate pair escaped, so the problem can be stored', () => {
+    const problems = problemsOf({ ...makeListing({ id: 'zeiger' }), 'x\u0000y': 1, 'h\ud800/': 2 });
+    expect(problems).toEqual([
+      { path: '/x\\u0000y', message: 'is not a known field' },
+      { path: '/h\\ud800~1', message: 'is not a known field' },
+    ]);
+    expect(findUnstorable(problems, '')).toBeNull();
+  });
+
+  it('refuses more than 17 Länder in availableIn, and answers a long list without comparing every pair', () => {
+    const every = ['DE', 'DE-BW', 'DE-BY', 'DE-BE', 'DE-BB', 'DE-HB', 'DE-HH', 'DE-HE', 'DE-MV', 'DE-NI'];
+    const more = ['DE-NW', 'DE-RP', 'DE-SL', 'DE-SN', 'DE-ST', 'DE-SH', 'DE-TH'];
+    expect(
+      validateListing({ ...makeListing({ id: 'alle' }), availableIn: [...every, ...more] }),
+    ).toMatchObject({
+      ok: true,
+    });
+    expect(
+      problemsOf({ ...makeListing({ id: 'alle' }), availableIn: [...every, ...more, 'DE'] }),
+    ).toContainEqual({ path: '/availableIn', message: 'must NOT have more than 17 items' });
+    // 40,000 entries (230 kB): the items were untyped, so Ajv compared every pair for uniqueness
+    // (2 s here, about a minute at the 1 MiB body limit, the event loop blocked all along).
+    const long = { ...makeListing({ id: 'lang' }), availableIn: Array.from({ length: 40_000 }, (_, i) => i) };
+    expect(problemsOf(long)).toContainEqual({
+      path: '/availableIn',
+      message: 'must NOT have more than 17 items',
     });
   });
 

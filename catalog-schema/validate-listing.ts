@@ -3,7 +3,7 @@ import addFormatsModule from 'ajv-formats';
 import schema from './listing.schema.json' with { type: 'json' };
 import type { Listing } from './generated/listing.ts';
 import { referenceData } from './reference-data.ts';
-import { characterCount, findUnstorable, pointerToken } from './storable-text.ts';
+import { characterCount, findUnstorable, memberToken } from './storable-text.ts';
 
 /** One reason a listing document is invalid: a JSON Pointer to the field and what is wrong with it. */
 export interface ListingProblem {
@@ -58,12 +58,12 @@ function describe(error: ErrorObject): ListingProblem {
   switch (error.keyword) {
     case 'required':
       return {
-        path: `${error.instancePath}/${pointerToken(String(params.missingProperty))}`,
+        path: `${error.instancePath}/${memberToken(String(params.missingProperty))}`,
         message: 'is required',
       };
     case 'additionalProperties':
       return {
-        path: `${error.instancePath}/${pointerToken(String(params.additionalProperty))}`,
+        path: `${error.instancePath}/${memberToken(String(params.additionalProperty))}`,
         message: 'is not a known field',
       };
     case 'enum':

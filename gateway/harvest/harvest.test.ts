@@ -381,6 +381,71 @@ describe('a confirmed held full sync', () => {
   });
 });
 
+describe('a document whose bad text PostgreSQL cannot store', () => {
+  it('is rejected with its problem escaped, and the run ends SUCCEEDED with the good listings', async () => {
+    // A member name or a node id holding U+0000 went into the run's rejections as it was; storing
+    // them failed (jsonb), the run failed with INTERNAL and stayed RUNNING until its lease ran out.
+    const good = makeListing({ id: 'gut-eins' });
+    const badMember = { ...makeListing({ id: 'schlecht' }), 'x\u0000y': 1 };
+    const body = JSON.stringify({
+      data: {
+        listings: {
+          asOf: new Date().toISOString(),
+          nodes: [
+            { id: good.id, document: good },
+            { id: 'schlecht', document: badMember },
+            { id: 'null\u0000id', document: makeListing({ id: 'anders' }) },
+          ],
+          pageInfo: { hasNextPage: false, endCursor: null },
+        },
+      },
+    });
+    const server = await startFaultServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(body));
+    });
+    closers.push(() => server.close());
+    await provider('nullwerk', server.url);
+    const run = await harvestNow('nullwerk', true);
+    expect(run).toMatchObject({ status: 'SUCCEEDED', created: 1, rejected: 2, errorCode: null });
+    const byId = Object.fromEntries(run.rejections.map((r: any) => [r.localId, r]));
+    expect(byId.schlecht).toMatchObject({ code: 'INVALID' });
+    expect(byId.schlecht.problems).toContainEqual({ path: '/x\\u0000y', message: 'is not a known field' });
+    expect(byId['null\\u0000id']).toMatchObject({
+      code: 'INVALID',
+      message: 'the endpoint serves listing anders under the id null\\u0000id',
+    });
+    expect((await services('nullwerk')).map((s) => s.local_id)).toEqual(['gut-eins']);
+  });
+});
+
+describe('a run whose outcome cannot be stored', () => {
+  it('ends FAILED (INTERNAL) instead of staying RUNNING, and the endpoint can be harvested again', async () => {
+    const server = await node([makeListing({ id: 'eins' })]);
+    await provider('stoerwerk', server.url);
+    // A fault in the database itself: storing this provider's successful outcome is refused.
+    await sql`
+      create function refuse_stoerwerk_success() returns trigger language plpgsql as $$
+      begin
+        if new.provider_id = 'stoerwerk' and new.status = 'SUCCEEDED' then
+          raise exception 'refused by the test';
+        end if;
+        return new;
+      end $$`.execute(t.db);
+    await sql`
+      create trigger refuse_stoerwerk_success before update on harvest_run
+      for each row execute function refuse_stoerwerk_success()`.execute(t.db);
+    try {
+      const run = await harvestNow('stoerwerk', true);
+      expect(run).toMatchObject({ status: 'FAILED', errorCode: 'INTERNAL' });
+    } finally {
+      await sql`drop trigger refuse_stoerwerk_success on harvest_run`.execute(t.db);
+      await sql`drop function refuse_stoerwerk_success()`.execute(t.db);
+    }
+    expect(await harvestNow('stoerwerk', true)).toMatchObject({ status: 'SUCCEEDED' });
+  });
+});
+
 describe('one owner per listing: push and harvest', () => {
   let gamma: TestProviderNode;
 

@@ -121,11 +121,26 @@ export function createHarvester(options: HarvesterOptions): Harvester {
       clearInterval(heartbeat);
       inFlight.delete(controller);
     }
-    const finished = await finishRun(db, claim, outcome, {
+    const finishOptions = {
       now,
       circuitFailureThreshold: config.circuitFailureThreshold,
       circuitPauseSeconds: config.circuitPauseSeconds,
-    });
+    };
+    let finished;
+    try {
+      finished = await finishRun(db, claim, outcome, finishOptions);
+    } catch (error) {
+      // The run's report could not be stored (a bug, or the database refused it): the run still
+      // ends, as FAILED, rather than stay RUNNING and refuse the provider's next harvest until its
+      // lease runs out. If this fails too, the lease's expiry ends it (abandonExpiredRuns).
+      console.error(`harvest of ${endpoint.provider_id} (run ${run.id}): storing its outcome failed:`, error);
+      finished = await finishRun(
+        db,
+        claim,
+        { kind: 'failed', code: 'INTERNAL', message: 'the gateway failed while recording the harvest' },
+        finishOptions,
+      );
+    }
     if (finished && (finished.status === 'FAILED' || finished.status === 'HELD')) {
       console.warn(
         `harvest of ${endpoint.provider_id} (run ${run.id}): ${finished.status}${finished.error ? `: ${finished.error}` : ''}`,

@@ -1,3 +1,4 @@
+import { storableText } from '../../../catalog-schema/storable-text.ts';
 import { validateListing } from '../../../catalog-schema/validate-listing.ts';
 import type { HarvestRejection, ListingChanges, ValidatedChanges } from '../types.ts';
 
@@ -15,12 +16,14 @@ export function validateChanges(changes: ListingChanges): ValidatedChanges {
   const servedIds = new Set<string>();
   for (const entry of changes.entries) {
     servedIds.add(entry.id);
+    // The endpoint chose the id: shown escaped where PostgreSQL could not store it.
+    const shownId = storableText(entry.id);
     const validation = validateListing(entry.document);
     if (!validation.ok) {
       rejections.push({
-        localId: entry.id,
+        localId: shownId,
         code: 'INVALID',
-        message: `listing ${entry.id} is invalid: ${validation.problems
+        message: `listing ${shownId} is invalid: ${validation.problems
           .slice(0, 5)
           .map((p) => `${p.path} ${p.message}`)
           .join('; ')}${validation.problems.length > 5 ? '; …' : ''}`,
@@ -30,10 +33,10 @@ export function validateChanges(changes: ListingChanges): ValidatedChanges {
     }
     if (validation.listing.id !== entry.id) {
       rejections.push({
-        localId: entry.id,
+        localId: shownId,
         code: 'INVALID',
-        message: `the endpoint serves listing ${validation.listing.id} under the id ${entry.id}`,
-        problems: [{ path: '/id', message: `must be ${entry.id}, the id the endpoint serves it under` }],
+        message: `the endpoint serves listing ${validation.listing.id} under the id ${shownId}`,
+        problems: [{ path: '/id', message: `must be ${shownId}, the id the endpoint serves it under` }],
       });
       continue;
     }
