@@ -1,9 +1,12 @@
 // The benchmark's catalogue: listings generated from the real LeiKa-Leistungen
 // (catalog-schema/reference/leika-leistungen.csv), each linked to its OZG-Leistung, spread over
 // generated providers. Deterministic: the same count gives the same listings on every machine.
-import type { LandCode, Listing } from '../catalog-schema/generated/listing.ts';
+import type { Listing } from '../catalog-schema/generated/listing.ts';
 import { leikaRows, referenceData } from '../catalog-schema/reference-data.ts';
 import type { NewOrganisation } from '../gateway/database/schema.ts';
+
+/** A Land (or DE for the Bund) as a listing names it. */
+type LandCode = Listing['availableIn'][number];
 
 /** Listings of one cycle through the LeiKa table get this label in later cycles ("variants"). */
 const VARIANTS = [

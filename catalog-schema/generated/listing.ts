@@ -81,8 +81,27 @@ export type Listing = {
    * The Länder (and DE for the Bund) whose authorities can subscribe.
    *
    * @minItems 1
+   * @maxItems 17
    */
-  availableIn: LandCode[];
+  availableIn: (
+    | "DE"
+    | "DE-BW"
+    | "DE-BY"
+    | "DE-BE"
+    | "DE-BB"
+    | "DE-HB"
+    | "DE-HH"
+    | "DE-HE"
+    | "DE-MV"
+    | "DE-NI"
+    | "DE-NW"
+    | "DE-RP"
+    | "DE-SL"
+    | "DE-SN"
+    | "DE-ST"
+    | "DE-SH"
+    | "DE-TH"
+  )[];
   operatingModel: "SAAS" | "CONTAINER" | "HYBRID";
   hostingLocation: "DE" | "EU";
   /**
@@ -144,22 +163,4 @@ export type Listing = {
     url: HttpsUrl;
   }[];
 };
-export type LandCode =
-  | "DE"
-  | "DE-BW"
-  | "DE-BY"
-  | "DE-BE"
-  | "DE-BB"
-  | "DE-HB"
-  | "DE-HH"
-  | "DE-HE"
-  | "DE-MV"
-  | "DE-NI"
-  | "DE-NW"
-  | "DE-RP"
-  | "DE-SL"
-  | "DE-SN"
-  | "DE-ST"
-  | "DE-SH"
-  | "DE-TH";
 export type HttpsUrl = string;
