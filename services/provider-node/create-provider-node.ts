@@ -223,7 +223,7 @@ export function createProviderNode(config: ProviderNodeConfig): ProviderNode {
         );
       }
     }
-    let request: { query?: unknown; variables?: unknown; operationName?: unknown };
+    let request: { query?: unknown; variables?: unknown; operationName?: unknown } | null;
     if (req.method === 'GET') {
       try {
         const variables = url.searchParams.get('variables');
@@ -246,12 +246,17 @@ export function createProviderNode(config: ProviderNodeConfig): ProviderNode {
     } else {
       return send(res, 405, { errors: [{ message: 'use GET or POST' }] }, { allow: 'GET, POST' });
     }
+    if (!isJsonObject(request))
+      return send(res, 400, { errors: [{ message: 'the body is not a JSON object' }] });
     if (typeof request.query !== 'string')
       return send(res, 400, { errors: [{ message: 'query is missing' }] });
+    const { variables } = request;
+    if (variables !== undefined && variables !== null && !isJsonObject(variables))
+      return send(res, 400, { errors: [{ message: 'variables is not a JSON object' }] });
     const result = await graphql({
       schema,
       source: request.query,
-      variableValues: (request.variables as Record<string, unknown> | undefined) ?? undefined,
+      variableValues: variables ?? undefined,
       operationName: typeof request.operationName === 'string' ? request.operationName : undefined,
     });
     send(res, result.data === undefined && result.errors ? 400 : 200, result);
@@ -342,4 +347,9 @@ export function createProviderNode(config: ProviderNodeConfig): ProviderNode {
         httpServer.closeAllConnections();
       }),
   };
+}
+
+/** A JSON object: not null, not an array. */
+function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -28,14 +28,28 @@ const EXTENSIONS = new Set(['.json', '.yaml', '.yml']);
 
 interface CachedFile {
   mtimeMs: number;
+  ctimeMs: number;
+  ino: number;
   size: number;
+  /** When the file was read (Date.now(), taken before reading). */
+  readAt: number;
   result: { listing: Omit<FolderListing, 'file'> } | { reason: string };
 }
 
 /**
+ * How long after its modification time a file is read again on every request, its cache entry not
+ * trusted. File system timestamps are coarse (about 4 ms on Linux): a file saved twice within one
+ * tick, at the same size, looks unchanged, and its second content would never be served. Once a
+ * file was read this long after its modification time, any later save changes the time. (Git calls
+ * such entries "racily clean".)
+ */
+const RACY_MS = 2000;
+
+/**
  * A folder of listing documents, one per file (JSON or YAML). Each read lists the folder again and
- * parses only files whose modification time or size changed, so an edited, added or removed file is
- * served on the next request without a restart.
+ * parses only files whose modification time, change time, inode or size changed (or that changed
+ * too shortly before they were read, see RACY_MS), so an edited, added or removed file is served on
+ * the next request without a restart.
  */
 export class ListingFolder {
   readonly #dir: string;
@@ -82,9 +96,25 @@ export class ListingFolder {
     }
     if (!stat.isFile()) return null;
     const cached = this.#cache.get(name);
-    if (cached && cached.mtimeMs === stat.mtimeMs && cached.size === stat.size) return cached.result;
+    if (
+      cached &&
+      cached.mtimeMs === stat.mtimeMs &&
+      cached.ctimeMs === stat.ctimeMs &&
+      cached.ino === stat.ino &&
+      cached.size === stat.size &&
+      cached.readAt - stat.mtimeMs >= RACY_MS
+    )
+      return cached.result;
+    const readAt = Date.now();
     const result = parseListingFile(join(this.#dir, name), new Date(Math.floor(stat.mtimeMs)));
-    this.#cache.set(name, { mtimeMs: stat.mtimeMs, size: stat.size, result });
+    this.#cache.set(name, {
+      mtimeMs: stat.mtimeMs,
+      ctimeMs: stat.ctimeMs,
+      ino: stat.ino,
+      size: stat.size,
+      readAt,
+      result,
+    });
     return result;
   }
 }

@@ -148,6 +148,42 @@ describe('serving a folder of listing documents', () => {
     unlinkSync(join(dir, 'e.json'));
   });
 
+  it('serves a file saved twice within one clock tick at the same size in its second version', async () => {
+    // Same modification time, same size: the node kept serving the first version, and the change
+    // never reached the catalogue until the file was touched again.
+    const tick = new Date();
+    const path = join(dir, 'f.json');
+    writeFileSync(path, JSON.stringify(makeListing({ id: 'phi', title: 'Version AAAA' })));
+    utimesSync(path, tick, tick);
+    const titleOfPhi = async () =>
+      (await query(url, LISTINGS)).data.listings.nodes.find((n: any) => n.id === 'phi').document.title;
+    expect(await titleOfPhi()).toBe('Version AAAA');
+    writeFileSync(path, JSON.stringify(makeListing({ id: 'phi', title: 'Version BBBB' })));
+    utimesSync(path, tick, tick);
+    expect(await titleOfPhi()).toBe('Version BBBB');
+    unlinkSync(path);
+  });
+
+  it('answers a body that is not a JSON object, or variables that are not one, with 400', async () => {
+    const post = (body: string) =>
+      fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    for (const body of ['null', '[]', '"query"', '5']) {
+      const response = await post(body);
+      expect(response.status, body).toBe(400);
+      expect(await response.json()).toEqual({ errors: [{ message: 'the body is not a JSON object' }] });
+    }
+    for (const variables of ['"x"', '[1]', '5']) {
+      const response = await post(`{"query":${JSON.stringify(LISTINGS)},"variables":${variables}}`);
+      expect(response.status, variables).toBe(400);
+      expect(await response.json()).toEqual({ errors: [{ message: 'variables is not a JSON object' }] });
+    }
+    const get = await fetch(
+      `${url}?query=${encodeURIComponent(LISTINGS)}&variables=${encodeURIComponent('[1]')}`,
+    );
+    expect(get.status).toBe(400);
+    expect((await post(`{"query":${JSON.stringify(LISTINGS)},"variables":null}`)).status).toBe(200);
+  });
+
   it('refuses a page size outside 1 to 500 and a foreign cursor (BAD_USER_INPUT)', async () => {
     for (const variables of [{ first: 0 }, { first: 501 }, { after: 'bm9wZQ' }, { since: 'gestern' }]) {
       const response = await query(url, LISTINGS, variables);
