@@ -614,6 +614,27 @@ describe('faults: retries, the circuit, and the claim', () => {
     expect(open).toMatchObject({ circuit: 'OPEN', consecutiveFailures: 2 });
     expect(Date.parse(open.pausedUntil)).toBeGreaterThanOrEqual(now + 901_000 + 3_600_000);
     expect(open.nextRunAt).toBe(open.pausedUntil);
+    // Registering the same endpoint again (a provisioning script) or enabling it while it is enabled
+    // does not end the pause early: both made it due within one interval, or at once.
+    const again = await t.graphql(
+      'mutation ($i: HarvestEndpointInput!) { registerHarvestEndpoint(input: $i) { nextRunAt } }',
+      { i: { providerId: 'epsilon', url: server.url } },
+      { as: COORDINATOR },
+    );
+    expect(again.data!.registerHarvestEndpoint.nextRunAt).toBe(open.pausedUntil);
+    const enabled = await t.graphql(
+      'mutation { setHarvestEndpointEnabled(providerId: "epsilon", enabled: true) { nextRunAt } }',
+      {},
+      { as: COORDINATOR },
+    );
+    expect(enabled.data!.setHarvestEndpointEnabled.nextRunAt).toBe(open.pausedUntil);
+    // A shorter interval moves the next run, but not into the pause.
+    const shorter = await t.graphql(
+      'mutation ($i: HarvestEndpointInput!) { registerHarvestEndpoint(input: $i) { nextRunAt } }',
+      { i: { providerId: 'epsilon', url: server.url, intervalSeconds: 60 } },
+      { as: COORDINATOR },
+    );
+    expect(shorter.data!.registerHarvestEndpoint.nextRunAt).toBe(open.pausedUntil);
     // Operators see the same in /metrics.
     const failing = await harvestMetrics('epsilon');
     expect(failing.get('catalogue_harvest_consecutive_failures')).toBe(2);
@@ -640,6 +661,28 @@ describe('faults: retries, the circuit, and the claim', () => {
       Date.now() / 1000,
       -2,
     );
+  });
+
+  it('names what an endpoint answered without listings: its HTTP status and its words', async () => {
+    const wrong = await startFaultServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(404, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: 'nothing here; the provider endpoint is at /graphql' }));
+      });
+    });
+    closers.push(() => wrong.close());
+    await provider('falschpfad', wrong.url);
+    const run = await harvestNow('falschpfad');
+    expect(run).toMatchObject({ status: 'FAILED', errorCode: 'BAD_RESPONSE' });
+    expect(run.error).toBe(
+      `${wrong.url} answered without listings (HTTP 404): {"error":"nothing here; the provider endpoint is at /graphql"}`,
+    );
+    await t.db
+      .updateTable('harvest_endpoint')
+      .set({ enabled: false })
+      .where('provider_id', '=', 'falschpfad')
+      .execute();
   });
 
   it('refuses a second run while one holds the endpoint (CONFLICT)', async () => {

@@ -305,11 +305,15 @@ export type Mutation = {
   /**
    * Registers or changes the catalogue endpoint of a provider; the gateway then harvests it on a
    * schedule. A provider registers its own endpoint, a coordinator any provider's. A new or changed URL
-   * is harvested at once, with a full sync. Harvested listings belong to the endpoint: pushing a listing
-   * with the same id, or harvesting one that was pushed, is CONFLICT.
+   * is harvested at once, with a full sync (and resumes a paused endpoint); the same URL again keeps
+   * the schedule, a pause and an open circuit's pause. Harvested listings belong to the endpoint:
+   * pushing a listing with the same id, or harvesting one that was pushed, is CONFLICT.
    */
   registerHarvestEndpoint: HarvestEndpoint;
-  /** Pauses (false) or resumes (true) the scheduled harvest of a provider's endpoint. */
+  /**
+   * Pauses (false) or resumes (true) the scheduled harvest of a provider's endpoint; resuming a paused
+   * endpoint makes it due at once.
+   */
   setHarvestEndpointEnabled: HarvestEndpoint;
   /**
    * Harvests a provider's endpoint now and returns the run's report; `fullSync` reads the full snapshot

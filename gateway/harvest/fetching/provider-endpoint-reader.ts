@@ -56,15 +56,20 @@ function bad(target: EndpointTarget, what: string): HarvestFailure {
   return new HarvestFailure('BAD_RESPONSE', `${target.url} ${what}`, false);
 }
 
-function parsePage(target: EndpointTarget, body: unknown): Page {
+function parsePage(target: EndpointTarget, body: unknown, httpStatus: number): Page {
   const { data, errors } = (body ?? {}) as { data?: unknown; errors?: { message?: unknown }[] };
   const listings = (data as { listings?: unknown } | null | undefined)?.listings as
     | { asOf?: unknown; nodes?: unknown; pageInfo?: { hasNextPage?: unknown; endCursor?: unknown } }
     | null
     | undefined;
   if (!listings) {
-    const message = Array.isArray(errors) ? String(errors[0]?.message ?? 'an error') : 'no listings';
-    throw bad(target, `answered without listings: ${message.slice(0, 300)}`);
+    // What the endpoint said, so that its provider can fix it: its first GraphQL error, else its body
+    // (a wrong path answers 404 with a JSON error of its own).
+    const message = Array.isArray(errors)
+      ? String(errors[0]?.message ?? 'an error')
+      : (JSON.stringify(body) ?? 'nothing');
+    const status = httpStatus >= 200 && httpStatus < 300 ? '' : ` (HTTP ${httpStatus})`;
+    throw bad(target, `answered without listings${status}: ${message.slice(0, 300)}`);
   }
   const asOf = typeof listings.asOf === 'string' ? new Date(listings.asOf) : new Date(NaN);
   if (Number.isNaN(asOf.getTime())) throw bad(target, 'answered without a valid asOf');
@@ -140,7 +145,7 @@ export function providerEndpointReader(options: ProviderEndpointReaderOptions): 
     } catch {
       throw bad(target, `answered HTTP ${response.status} without JSON`);
     }
-    return parsePage(target, body);
+    return parsePage(target, body, response.status);
   }
 
   return {

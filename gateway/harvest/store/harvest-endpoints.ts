@@ -13,9 +13,11 @@ export interface EndpointRegistration {
 }
 
 /**
- * Registers a provider's endpoint, or changes it. A new URL starts over: due at once, with a full sync,
- * no watermark, a closed circuit. A changed interval moves the next run no later than one new interval
- * from now.
+ * Registers a provider's endpoint, or changes it. A new URL starts over: enabled, due at once, with a
+ * full sync, no watermark, a closed circuit. A changed interval moves the next run no later than one
+ * new interval from now, but not into an open circuit's pause. Registering the same URL again (a
+ * provisioning script re-applying its settings) neither resumes a paused endpoint
+ * (setEndpointEnabled does) nor moves the next run, so it does not end a circuit's pause early.
  */
 export async function registerEndpoint(
   db: Kysely<Database>,
@@ -33,20 +35,28 @@ export async function registerEndpoint(
       requires_token = excluded.requires_token,
       interval_seconds = excluded.interval_seconds,
       full_sync_interval_seconds = excluded.full_sync_interval_seconds,
-      enabled = true,
-      next_run_at = case when e.url <> excluded.url then now()
-                         else least(e.next_run_at, now() + make_interval(secs => excluded.interval_seconds)) end,
+      next_run_at = case
+        when e.url <> excluded.url then now()
+        when e.interval_seconds <> excluded.interval_seconds then greatest(
+          least(e.next_run_at, now() + make_interval(secs => excluded.interval_seconds)),
+          e.circuit_open_until)
+        else e.next_run_at end,
       full_sync_requested = e.full_sync_requested or e.url <> excluded.url,
       watermark = case when e.url <> excluded.url then null else e.watermark end,
       consecutive_failures = case when e.url <> excluded.url then 0 else e.consecutive_failures end,
       circuit_open_until = case when e.url <> excluded.url then null else e.circuit_open_until end,
+      enabled = e.enabled or e.url <> excluded.url,
       registered_by = excluded.registered_by,
       updated_at = now()
     returning *`.execute(db);
   return rows[0]!;
 }
 
-/** Pauses or resumes an endpoint's schedule; resuming makes it due at once. Null when there is none. */
+/**
+ * Pauses or resumes an endpoint's schedule; resuming a paused endpoint makes it due at once (a
+ * coordinator's decision, which also ends an open circuit's pause early); an endpoint that runs
+ * keeps its schedule. Null when there is none.
+ */
 export async function setEndpointEnabled(
   db: Kysely<Database>,
   providerId: string,
@@ -56,7 +66,9 @@ export async function setEndpointEnabled(
     .updateTable('harvest_endpoint')
     .set({
       enabled,
-      ...(enabled && { next_run_at: sql<Date>`least(next_run_at, now())` }),
+      ...(enabled && {
+        next_run_at: sql<Date>`case when enabled then next_run_at else least(next_run_at, now()) end`,
+      }),
       updated_at: sql<Date>`now()`,
     })
     .where('provider_id', '=', providerId)
