@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
 
 export interface BearerTokenOptions {
   /** The trusted issuer; its keys are found through its OIDC discovery document. */
@@ -9,6 +9,18 @@ export interface BearerTokenOptions {
 
 /** Why a request's credentials were refused. */
 export class TokenRefused extends Error {}
+
+/**
+ * The token could not be checked: the issuer's discovery document or keys could not be fetched. Not
+ * the caller's fault, and worth a retry (503), where a refusal (401) is final for a harvester.
+ */
+export class TokenCheckUnavailable extends Error {}
+
+/** Whether a failed check is the key set's fetch (network, timeout, a bad answer), not the token. */
+function keysUnreachable(error: unknown): boolean {
+  if (!(error instanceof errors.JOSEError)) return true;
+  return error.code === 'ERR_JWKS_TIMEOUT' || error.code === 'ERR_JOSE_GENERIC';
+}
 
 const ASYMMETRIC = ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'];
 
@@ -36,8 +48,17 @@ export function bearerTokenVerifier(options: BearerTokenOptions) {
   return async function verify(authorization: string | undefined): Promise<JWTPayload> {
     const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(authorization ?? '');
     if (!match) throw new TokenRefused('this endpoint needs "Authorization: Bearer <access token>"');
+    let keySet;
     try {
-      const { payload } = await jwtVerify(match[1]!, await keys(), {
+      keySet = await keys();
+    } catch (error) {
+      throw new TokenCheckUnavailable(
+        `cannot check the access token: the issuer ${options.issuer} cannot be reached (${(error as Error).message})`,
+        { cause: error },
+      );
+    }
+    try {
+      const { payload } = await jwtVerify(match[1]!, keySet, {
         issuer: options.issuer,
         audience: options.audience,
         algorithms: ASYMMETRIC,
@@ -46,6 +67,12 @@ export function bearerTokenVerifier(options: BearerTokenOptions) {
       });
       return payload;
     } catch (error) {
+      if (keysUnreachable(error)) {
+        throw new TokenCheckUnavailable(
+          `cannot check the access token: the keys of ${options.issuer} cannot be fetched (${(error as Error).message})`,
+          { cause: error },
+        );
+      }
       throw new TokenRefused(`the access token was refused: ${(error as Error).message}`, { cause: error });
     }
   };

@@ -9,7 +9,12 @@ import {
   NotificationSignatureError,
   verifyNotificationSignature,
 } from '../../catalog-schema/notification-signature.ts';
-import { bearerTokenVerifier, TokenRefused, type BearerTokenOptions } from './bearer-token-verifier.ts';
+import {
+  bearerTokenVerifier,
+  TokenCheckUnavailable,
+  TokenRefused,
+  type BearerTokenOptions,
+} from './bearer-token-verifier.ts';
 import { ListingFolder, type FolderListing } from './listing-folder.ts';
 
 /** How much earlier than the clock a page's `asOf` is (see the listings resolver). */
@@ -214,6 +219,21 @@ export function createProviderNode(config: ProviderNodeConfig): ProviderNode {
       try {
         await verifyToken(req.headers.authorization);
       } catch (error) {
+        if (error instanceof TokenCheckUnavailable) {
+          return send(
+            res,
+            503,
+            {
+              errors: [
+                {
+                  message: error.message,
+                  extensions: { code: 'UNAUTHENTICATED', reason: 'ISSUER_UNAVAILABLE' },
+                },
+              ],
+            },
+            { 'retry-after': '30' },
+          );
+        }
         if (!(error instanceof TokenRefused)) throw error;
         return send(
           res,

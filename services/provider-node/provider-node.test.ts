@@ -12,6 +12,7 @@ import {
   signNotification,
 } from '../../catalog-schema/notification-signature.ts';
 import { makeListing } from '../../test/helpers/listings.ts';
+import { downUrl } from '../../test/helpers/provider-nodes.ts';
 import { startIdentityProvider, type IdentityProvider } from '../identity-provider/identity-provider.ts';
 import { createProviderNode, type ProviderNode, type ReceivedNotification } from './create-provider-node.ts';
 
@@ -226,6 +227,22 @@ describe('requiring a client-credentials token', () => {
     closers.push(() => idp.close());
     const dir = folder({ 'a.json': JSON.stringify(makeListing({ id: 'alpha' })) });
     url = await start(createProviderNode({ dir, auth: { issuer: idp.issuer, audience } }));
+  });
+
+  it('answers 503 (retry), not 401, while its identity provider cannot be reached', async () => {
+    // A refusal is final for the harvester (UNAUTHORIZED, not retried); an outage of the identity
+    // provider is not the caller's fault.
+    const dir = folder({ 'a.json': JSON.stringify(makeListing({ id: 'alpha' })) });
+    const orphan = await start(createProviderNode({ dir, auth: { issuer: await downUrl(), audience } }));
+    const token = await clientToken('catalogue-harvester', 'harvest-secret');
+    const response = await query(orphan, LISTINGS, {}, token);
+    expect(response.status).toBe(503);
+    expect(response.errors?.[0]?.extensions).toEqual({
+      code: 'UNAUTHENTICATED',
+      reason: 'ISSUER_UNAVAILABLE',
+    });
+    // Without a token it is refused as before: nothing to check.
+    expect((await query(orphan, LISTINGS)).status).toBe(401);
   });
 
   it('serves a caller with a valid token', async () => {
