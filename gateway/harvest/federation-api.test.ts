@@ -1,7 +1,11 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeListing, publishAll, registerOrganisation } from '../../test/helpers/listings.ts';
-import { startProviderNode, type TestProviderNode } from '../../test/helpers/provider-nodes.ts';
+import {
+  startFaultServer,
+  startProviderNode,
+  type TestProviderNode,
+} from '../../test/helpers/provider-nodes.ts';
 import { startTestServer, testConfig, type TestServer } from '../../test/helpers/test-server.ts';
 import {
   startIdentityProvider,
@@ -326,6 +330,66 @@ describe('endpoints that require a client-credentials token', () => {
       status: 'FAILED',
       error_code: 'UNAUTHORIZED',
     });
+  });
+
+  it('asks for a new token once when an endpoint refuses a cached one before it expires', async () => {
+    // An endpoint that revoked a token (or stopped trusting its signing key) refuses it although it
+    // has not expired: the harvester failed every run as UNAUTHORIZED until the cached token ran out.
+    const seen: string[] = [];
+    const revoked = new Set<string>();
+    let refuseAll = false;
+    const endpoint = await startFaultServer((req, res) => {
+      const token = String(req.headers.authorization).replace(/^Bearer /, '');
+      seen.push(token);
+      req.resume();
+      req.on('end', () => {
+        if (refuseAll || revoked.has(token)) return void res.writeHead(401).end();
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            data: {
+              listings: {
+                asOf: new Date().toISOString(),
+                nodes: [{ id: 'widerrufen', document: makeListing({ id: 'widerrufen' }) }],
+                pageInfo: { hasNextPage: false, endCursor: null },
+              },
+            },
+          }),
+        );
+      });
+    });
+    await registerOrganisation(t.db, 'widerruf', 'PROVIDER');
+    await registerEndpoint(t.db, {
+      providerId: 'widerruf',
+      url: endpoint.url,
+      requiresToken: true,
+      intervalSeconds: 900,
+      fullSyncIntervalSeconds: 86400,
+      registeredBy: 'test',
+    });
+    try {
+      const harvester = harvesterWith('harvest-secret');
+      expect(await harvester.harvestNow('widerruf')).toMatchObject({ status: 'SUCCEEDED' });
+      revoked.add(seen[0]!);
+      expect(await harvester.harvestNow('widerruf', { fullSync: true })).toMatchObject({
+        status: 'SUCCEEDED',
+      });
+      expect(seen).toHaveLength(3);
+      expect(seen[1]).toBe(seen[0]);
+      expect(seen[2]).not.toBe(seen[0]);
+      // A token fetched for this very request and refused is not replaced: a new one would be too.
+      refuseAll = true;
+      const fresh = await harvesterWith('harvest-secret').harvestNow('widerruf', { fullSync: true });
+      expect(fresh).toMatchObject({ status: 'FAILED', error_code: 'UNAUTHORIZED' });
+      expect(seen).toHaveLength(4);
+    } finally {
+      await t.db
+        .updateTable('harvest_endpoint')
+        .set({ enabled: false })
+        .where('provider_id', '=', 'widerruf')
+        .execute();
+      await endpoint.close();
+    }
   });
 
   it('fails with TOKEN_UNAVAILABLE when the issuer refuses the harvester', async () => {

@@ -4,7 +4,16 @@ import type { HarvestClientConfig } from '../harvest-config.ts';
 import { HarvestFailure } from '../types.ts';
 
 /** Gives the harvester's access token for endpoints that require one, fetching a new one when needed. */
-export type HarvesterToken = () => Promise<string>;
+export interface HarvesterToken {
+  (): Promise<string>;
+  /**
+   * Drops `token` when an endpoint refused it: the next call asks the issuer for a new one. True when
+   * the token had been given out before this use (cached, so possibly revoked or signed with a key
+   * the endpoint no longer trusts), so that one more try with a new token can succeed; false for a
+   * token fetched for this very request, whose refusal a new one would only repeat.
+   */
+  forget(token: string): boolean;
+}
 
 /**
  * The harvester's client-credentials token from the configured issuer (discovery and token requests
@@ -16,9 +25,9 @@ export function harvesterToken(
   allowHttp: boolean,
 ): HarvesterToken {
   let configuration: Promise<openid.Configuration> | undefined;
-  let cached: { token: string; expiresAt: number } | undefined;
+  let cached: { token: string; expiresAt: number; uses: number } | undefined;
 
-  return async () => {
+  const token = async (): Promise<string> => {
     if (!client) {
       throw new HarvestFailure(
         'TOKEN_UNAVAILABLE',
@@ -26,7 +35,10 @@ export function harvesterToken(
         false,
       );
     }
-    if (cached && cached.expiresAt - 30_000 > Date.now()) return cached.token;
+    if (cached && cached.expiresAt - 30_000 > Date.now()) {
+      cached.uses++;
+      return cached.token;
+    }
     try {
       configuration ??= openid.discovery(
         new URL(client.issuer),
@@ -42,7 +54,11 @@ export function harvesterToken(
         await configuration,
         client.scope ? { scope: client.scope } : {},
       );
-      cached = { token: response.access_token, expiresAt: Date.now() + (response.expires_in ?? 300) * 1000 };
+      cached = {
+        token: response.access_token,
+        expiresAt: Date.now() + (response.expires_in ?? 300) * 1000,
+        uses: 1,
+      };
       return cached.token;
     } catch (error) {
       configuration = undefined;
@@ -56,4 +72,13 @@ export function harvesterToken(
       );
     }
   };
+
+  return Object.assign(token, {
+    forget(refused: string): boolean {
+      if (cached?.token !== refused) return false;
+      const reused = cached.uses > 1;
+      cached = undefined;
+      return reused;
+    },
+  });
 }

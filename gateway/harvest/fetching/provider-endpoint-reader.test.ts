@@ -32,7 +32,7 @@ async function endpoint(page: (after: string | null, request: number) => unknown
 
 const reader = providerEndpointReader({
   fetch: createGuardedFetch({ allowHttp: true, allowedAddresses: ['127.0.0.0/8'], timeoutMs: 2000 }),
-  token: async () => 'unused',
+  token: Object.assign(async () => 'unused', { forget: () => false }),
   pageSize: 2,
   maxListings: 10,
   retries: 0,

@@ -108,12 +108,14 @@ export function providerEndpointReader(options: ProviderEndpointReaderOptions): 
     since: Date | null,
     after: string | null,
     signal: AbortSignal | undefined,
+    retryWithNewToken = true,
   ): Promise<Page> {
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       accept: 'application/json',
     };
-    if (target.requiresToken) headers.authorization = `Bearer ${await options.token()}`;
+    const token = target.requiresToken ? await options.token() : null;
+    if (token !== null) headers.authorization = `Bearer ${token}`;
     let response: Response;
     try {
       response = await options.fetch(target.url, {
@@ -128,6 +130,12 @@ export function providerEndpointReader(options: ProviderEndpointReaderOptions): 
     } catch (error) {
       if (error instanceof GuardedFetchError) throw failureOf(error);
       throw error; // aborted: the run is being stopped
+    }
+    if (response.status === 401 && token !== null && options.token.forget(token) && retryWithNewToken) {
+      // A cached token refused before it expired (revoked, or the endpoint no longer trusts its
+      // signing key): once more with a new one, rather than fail every run until it expires.
+      await response.body?.cancel();
+      return fetchPage(target, since, after, signal, false);
     }
     if (response.status === 401 || response.status === 403) {
       throw new HarvestFailure(
