@@ -47,6 +47,7 @@ import { createSchema } from './graphql/schema.ts';
 import { sqlStatementCount } from './graphql/sql-statement-count.ts';
 import { graphqlHandler } from './http/graphql-handler.ts';
 import { createMetrics } from './http/metrics.ts';
+import { requestUrl } from './http/request-url.ts';
 import { sendJson } from './http/respond.ts';
 import { createWriteModules } from './write-modules.ts';
 
@@ -262,13 +263,14 @@ export async function createServer(
 
   const httpServer = createHttpServer(async (req, res) => {
     const started = process.hrtime.bigint();
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const handler = routes.get(url.pathname);
+    const url = requestUrl(req);
+    const handler = url && routes.get(url.pathname);
     const route = handler ? url.pathname : 'unmatched';
     res.on('finish', () => {
       metrics.httpRequests.inc({ route, status: String(res.statusCode) });
       metrics.httpDuration.observe({ route }, Number(process.hrtime.bigint() - started) / 1e9);
     });
+    if (!url) return sendJson(res, 400, { error: 'the request target is not a URL' });
     try {
       if (!handler)
         return sendJson(res, 404, { error: `nothing at ${url.pathname}; GraphQL is at /graphql` });

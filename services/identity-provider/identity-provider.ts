@@ -16,6 +16,7 @@ import {
   type DemoAccount,
   type DemoMachineClient,
 } from './demo-accounts.ts';
+import { requestUrl } from '../../gateway/http/request-url.ts';
 import { loginPage } from './login-page.ts';
 
 /** The signature algorithms the development identity provider can sign with. */
@@ -275,7 +276,12 @@ export async function startIdentityProvider(options: IdentityProviderOptions): P
   }
 
   const server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const url = requestUrl(req);
+    if (!url) {
+      res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
+      return void res.end('The request target is not a URL.');
+    }
+    const path = url.pathname;
     const match = /^\/interaction\/([\w-]+)(?:\/(login|abort))?$/.exec(path);
     if (!match) return handleProvider!(req, res);
     interaction(req, res, match[1]!, match[2]).catch((error: unknown) => {

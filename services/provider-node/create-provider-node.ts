@@ -15,6 +15,7 @@ import {
   TokenRefused,
   type BearerTokenOptions,
 } from './bearer-token-verifier.ts';
+import { requestUrl } from '../../gateway/http/request-url.ts';
 import { ListingFolder, type FolderListing } from './listing-folder.ts';
 
 /** How much earlier than the clock a page's `asOf` is (see the listings resolver). */
@@ -334,7 +335,8 @@ export function createProviderNode(config: ProviderNodeConfig): ProviderNode {
   }
 
   const httpServer = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = requestUrl(req);
+    if (!url) return send(res, 400, { error: 'the request target is not a URL' });
     const handle = async () => {
       if (url.pathname === '/graphql') return handleGraphql(req, res, url);
       if (url.pathname === '/notifications') return handleNotification(req, res);

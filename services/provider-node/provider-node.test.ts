@@ -13,6 +13,7 @@ import {
 } from '../../catalog-schema/notification-signature.ts';
 import { makeListing } from '../../test/helpers/listings.ts';
 import { downUrl } from '../../test/helpers/provider-nodes.ts';
+import { rawRequest, UNPARSABLE_TARGET } from '../../test/helpers/raw-http.ts';
 import { startIdentityProvider, type IdentityProvider } from '../identity-provider/identity-provider.ts';
 import { createProviderNode, type ProviderNode, type ReceivedNotification } from './create-provider-node.ts';
 
@@ -243,6 +244,16 @@ describe('requiring a client-credentials token', () => {
     });
     // Without a token it is refused as before: nothing to check.
     expect((await query(orphan, LISTINGS)).status).toBe(401);
+  });
+
+  it('answers a request target that is not a URL with 400, the node and its identity provider alike', async () => {
+    // Parsed unguarded, such a target threw in the request handler and ended the whole process.
+    for (const base of [url, idp.issuer]) {
+      const answer = await rawRequest(base, UNPARSABLE_TARGET);
+      expect(answer.split('\r\n')[0], base).toBe('HTTP/1.1 400 Bad Request');
+    }
+    const token = await clientToken('catalogue-harvester', 'harvest-secret');
+    expect((await query(url, LISTINGS, {}, token)).status).toBe(200);
   });
 
   it('serves a caller with a valid token', async () => {

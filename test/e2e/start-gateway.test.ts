@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startGatewayProcess } from '../helpers/gateway-process.ts';
+import { rawRequest, UNPARSABLE_TARGET } from '../helpers/raw-http.ts';
 
 // scripts/start-gateway.sh: how npm start and the container image start the gateway. It asks the
 // gateway's configuration for the Node.js start flags (gateway/node-flags.ts), then becomes the
@@ -88,6 +89,11 @@ describe('sh scripts/start-gateway.sh', () => {
       ]);
       expect(output()).toContain('young generation of 8 MiB semi-spaces (HEAP_SEMI_SPACE_MB=8)');
       expect(output()).toContain('WebAssembly compiled by the optimizing compiler only (WASM_LIFTOFF=false)');
+      // A request target the URL parser refuses threw outside any try and ended the process.
+      const answer = await rawRequest(url, UNPARSABLE_TARGET);
+      expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
+      expect(answer).toContain('{"error":"the request target is not a URL"}');
+      expect((await fetch(`${url}/readyz`)).status).toBe(200);
     } finally {
       child.kill('SIGTERM');
     }
