@@ -22,7 +22,7 @@ import type { GatewayConfig } from './config.ts';
 import { createDatabase } from './database/create-database.ts';
 import type { DatabaseHandle } from './database/database.ts';
 import { migrateToLatest, pendingMigrations } from './database/migrate.ts';
-import { formatError, UserError } from './errors.ts';
+import { createFormatError, UserError } from './errors.ts';
 import type { RouteHandler } from './gateway-module.ts';
 import { createHarvester, type Harvester } from './harvest/harvester.ts';
 import { harvestModule } from './harvest/harvest-module.ts';
@@ -149,7 +149,7 @@ export async function createServer(
   ];
   const apollo = new ApolloServer<GatewayContext>({
     gateway: execution.gateway,
-    formatError,
+    formatError: createFormatError({ fieldSuggestions: config.graphql.fieldSuggestions }),
     introspection: config.introspection,
     hideSchemaDetailsFromClientErrors: !config.graphql.fieldSuggestions,
     parseOptions: tokenLimit.parseOptions,
@@ -160,6 +160,10 @@ export async function createServer(
       storableLiteralsRule,
     ],
     includeStacktraceInErrorResponses: false,
+    // Automatic persisted queries are off: clients send the query text (the response cache and the
+    // compiled operations key on it), and a request naming a persisted query is answered with
+    // PERSISTED_QUERY_NOT_SUPPORTED rather than an internal error for a hash that does not match.
+    persistedQueries: false,
     // main.ts owns shutdown: it closes HTTP, Apollo and the database in order on SIGINT/SIGTERM.
     stopOnTerminationSignals: false,
     plugins: [

@@ -32,8 +32,25 @@ function hasOriginalError(error: unknown): error is { originalError: unknown } {
   return typeof error === 'object' && error !== null && 'originalError' in error;
 }
 
-/** Apollo's formatError: user errors keep their code and details, anything unexpected is masked. */
-export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+/**
+ * Apollo's formatError: user errors keep their code and details, anything unexpected is masked.
+ * Without field suggestions (production), no message ends in "Did you mean …?": Apollo's
+ * hideSchemaDetailsFromClientErrors removes them from validation errors only, and a variable's value
+ * is checked after validation ("Field "lnd" is not defined by type "ServiceFilter". Did you mean
+ * "land"?" named the input type's fields, and an enum's values the same way).
+ */
+export function createFormatError(options: { fieldSuggestions: boolean }) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const result = maskError(formatted, error);
+    if (options.fieldSuggestions || !SUGGESTION.test(result.message)) return result;
+    return { ...result, message: result.message.replace(SUGGESTION, '') };
+  };
+}
+
+const SUGGESTION = / ?Did you mean .+\?$/s;
+
+/** User errors keep their code and details; anything unexpected is logged and masked. */
+function maskError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const original = error instanceof GraphQLError || hasOriginalError(error) ? error.originalError : error;
   if (original instanceof UserError) {
     return {

@@ -282,7 +282,9 @@ function translate(error: unknown, issuer: string, audience: string): UserError 
   if (error instanceof errors.JWTClaimValidationFailed) {
     if (error.reason === 'missing')
       return refuse('CLAIM_MISSING', `The access token has no "${error.claim}" claim, which is required.`);
-    if (error.claim === 'nbf') return refuse('TOKEN_NOT_YET_VALID', 'The access token is not valid yet.');
+    // jose's reason: 'check_failed' for a time still ahead, 'invalid' for a claim that is no number.
+    if (error.claim === 'nbf' && error.reason === 'check_failed')
+      return refuse('TOKEN_NOT_YET_VALID', 'The access token is not valid yet.');
     if (error.claim === 'aud')
       return refuse(
         'AUDIENCE_MISMATCH',

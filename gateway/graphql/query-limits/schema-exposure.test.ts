@@ -50,6 +50,33 @@ describe('schema exposure', () => {
     );
   });
 
+  it('suggests no input field or enum value for a variable when suggestions are off', async () => {
+    // A variable's value is checked after validation, where Apollo's own hiding does not reach.
+    const cases = [
+      ['query ($f: ServiceFilter) { services(filter: $f) { totalCount } }', { f: { lnd: ['DE-NI'] } }],
+      ['query ($k: OrganisationKind) { organisations(kind: $k) { id } }', { k: 'PROVIDR' }],
+    ] as const;
+    for (const [query, variables] of cases) {
+      const hidden = await production.graphql(query, variables);
+      expect(hidden.errors![0]!.extensions.code).toBe('BAD_USER_INPUT');
+      expect(hidden.errors![0]!.message).not.toMatch(/Did you mean|land|PROVIDER/);
+      const suggested = await demo.graphql(query, variables);
+      expect(suggested.errors![0]!.message).toMatch(/Did you mean .*(land|PROVIDER)/);
+    }
+  });
+
+  it('answers a persisted query (APQ, off) with PERSISTED_QUERY_NOT_SUPPORTED, not an internal error', async () => {
+    for (const persistedQuery of [{ version: 1, sha256Hash: 'abc' }, { version: 2 }]) {
+      const response = await fetch(`${production.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ laender { code } }', extensions: { persistedQuery } }),
+      });
+      const body = (await response.json()) as { errors: { extensions: { code: string } }[] };
+      expect(body.errors[0]!.extensions.code).toBe('PERSISTED_QUERY_NOT_SUPPORTED');
+    }
+  });
+
   it('refuses introspection when it is off', async () => {
     const response = await production.graphql(`{ __schema { types { name } } }`);
     expect(response.errors![0]!.extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
