@@ -39,6 +39,12 @@ export interface GuardedFetchOptions {
   timeoutMs?: number;
   /** Largest response body (in bytes), enforced while the body streams in. Default 10 MiB. */
   maxResponseBytes?: number;
+  /**
+   * Answer as soon as the status line and headers are in, with an empty body, and close the
+   * connection without reading the body (webhooks: the status says whether a notification was
+   * taken; a large or slow body after a 2xx must not make it a failure). Default false.
+   */
+  ignoreResponseBody?: boolean;
   /** Redirects followed at most. Default 3. */
   maxRedirects?: number;
   /** The User-Agent header. */
@@ -79,6 +85,7 @@ export function createGuardedFetch(options: GuardedFetchOptions = {}): GuardedFe
   const timeoutMs = options.timeoutMs ?? 10_000;
   const maxResponseBytes = options.maxResponseBytes ?? 10 * 1024 * 1024;
   const maxRedirects = options.maxRedirects ?? 3;
+  const ignoreBody = options.ignoreResponseBody ?? false;
   const allowHttp = options.allowHttp ?? false;
   const userAgent = options.userAgent ?? 'verwaltungscloud-catalogue';
   const ca = options.ca === undefined ? undefined : [...rootCertificates, ...[options.ca].flat()];
@@ -113,7 +120,7 @@ export function createGuardedFetch(options: GuardedFetchOptions = {}): GuardedFe
       checkUrl(hop.url, allowHttp, policy);
       let raw: RawResponse;
       try {
-        raw = await send(hop, policy, maxResponseBytes, signal, ca);
+        raw = await send(hop, policy, ignoreBody ? null : maxResponseBytes, signal, ca);
       } catch (error) {
         if (signal.aborted) throw abortError();
         throw error;
@@ -275,7 +282,8 @@ function connectChecked(
 async function send(
   hop: Hop,
   policy: AddressPolicy,
-  maxBytes: number,
+  /** Null: answer on the status line and headers, the body not read. */
+  maxBytes: number | null,
   signal: AbortSignal,
   ca: string[] | undefined,
 ): Promise<RawResponse> {
@@ -313,6 +321,16 @@ async function send(
       ),
     );
     req.once('response', (res: IncomingMessage) => {
+      if (maxBytes === null) {
+        settled = true;
+        socket.destroy();
+        return resolve({
+          status: res.statusCode ?? 0,
+          statusText: res.statusMessage ?? '',
+          headers: res.headers,
+          body: Buffer.alloc(0),
+        });
+      }
       const tooLarge = () =>
         new GuardedFetchError(
           'RESPONSE_TOO_LARGE',

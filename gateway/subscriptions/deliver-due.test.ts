@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,11 +42,20 @@ interface Webhook {
   answers: number[];
   /** When set, requests wait for this promise before they are answered. */
   hold: Promise<void> | null;
+  /** When set, writes the answer instead of the status of `answers` with `{}`. */
+  respond: ((res: ServerResponse) => void) | null;
   server: Server;
 }
 
 async function startWebhook(): Promise<Webhook> {
-  const hook: Webhook = { url: '', received: [], answers: [], hold: null, server: createServer() };
+  const hook: Webhook = {
+    url: '',
+    received: [],
+    answers: [],
+    hold: null,
+    respond: null,
+    server: createServer(),
+  };
   hook.server.on('request', (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -54,6 +63,7 @@ async function startWebhook(): Promise<Webhook> {
       hook.received.push({ body: Buffer.concat(chunks), headers: req.headers });
       const status = hook.answers.shift() ?? 200;
       if (hook.hold) await hook.hold;
+      if (hook.respond) return hook.respond(res);
       res.writeHead(status, { 'content-type': 'application/json' }).end('{}');
     });
   });
@@ -93,6 +103,7 @@ beforeEach(async () => {
   webhook.received.length = 0;
   webhook.answers.length = 0;
   webhook.hold = null;
+  webhook.respond = null;
 });
 
 /** A new REQUESTED subscription (the organisation's open ones cancelled first); its id and the step's time. */
@@ -216,6 +227,36 @@ describe('the webhook', () => {
     await expect(verifyNotificationSignature(tampered, signature, keys)).rejects.toMatchObject({
       code: 'SIGNATURE_INVALID',
     });
+  });
+
+  it('is delivered by a 2xx status, however large or slow the body that follows it', async () => {
+    // The worker read the whole body: a 200 with a page of 100 kB failed as too large, and one whose
+    // body ended after the timeout as "no answer"; both were retried until DEAD.
+    const timeout = t.server.config.subscriptions.webhookTimeoutMs;
+    const answers: [string, (res: ServerResponse) => void][] = [
+      [
+        'a large body',
+        (res) => res.writeHead(200, { 'content-type': 'text/html' }).end('x'.repeat(100 * 1024)),
+      ],
+      [
+        'a slow body',
+        (res) => {
+          res.writeHead(200, { 'content-type': 'text/plain' }).write('ok');
+          setTimeout(() => res.end('.'), timeout + 500).unref();
+        },
+      ],
+    ];
+    for (const [name, respond] of answers) {
+      webhook.respond = respond;
+      const { id, createdAt } = await requestSubscription();
+      const report = await t.server.subscriptions.deliverDue(at(createdAt, 0));
+      expect(report, name).toMatchObject({ delivered: 1, retrying: 0 });
+      expect((await outboxOf(id))[0], name).toMatchObject({
+        state: 'DELIVERED',
+        last_status: 200,
+        last_error: null,
+      });
+    }
   });
 
   it('backs off exponentially up to the maximum, then is given up as DEAD after 24 hours and shown to coordinators', async () => {

@@ -46,7 +46,8 @@ export function createSubscriptionsModule(options: {
       allowHttp: config.webhookAllowHttp,
       allowedAddresses: config.webhookAllowedAddresses,
       timeoutMs: config.webhookTimeoutMs,
-      maxResponseBytes: 64 * 1024,
+      // The status decides: a 2xx with a large or slow body is delivered, not retried.
+      ignoreResponseBody: true,
       maxRedirects: 0,
       userAgent: 'verwaltungscloud-catalogue subscription-notifications',
     });
