@@ -342,6 +342,20 @@ describe('the webhook', () => {
     }
     expect((await outboxOf(id))[0]).toMatchObject({ state: 'DEAD', retried_at: null });
 
+    // While the provider has no webhook it would only be skipped: refused, nothing changes.
+    await t.graphql(SET_WEBHOOK, { url: null }, { as: 'provider@anbieter' });
+    try {
+      const early = await t.graphql(RETRY, { id: deliveryId }, { as: 'provider@anbieter' });
+      expect(early.errors?.[0]?.extensions).toMatchObject({
+        code: 'PRECONDITION_FAILED',
+        reason: 'NO_WEBHOOK',
+        state: 'DEAD',
+      });
+      expect((await outboxOf(id))[0]).toMatchObject({ state: 'DEAD', retried_at: null });
+    } finally {
+      await t.graphql(SET_WEBHOOK, { url: webhook.url }, { as: 'provider@anbieter' });
+    }
+
     const retried = await t.graphql(RETRY, { id: deliveryId }, { as: 'provider@anbieter' });
     expect(retried.errors).toBeUndefined();
     expect(retried.data!.retrySubscriptionDelivery).toMatchObject({

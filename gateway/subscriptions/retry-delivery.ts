@@ -10,7 +10,7 @@ import type { SubscriptionOutboxRow } from './subscription-tables.ts';
  * `retried_at`). `providerId` limits it to that provider's deliveries (a provider acting for itself);
  * null is a coordinator. One statement when it applies; a refusal reads the row to say why
  * (NOT_FOUND for a delivery the caller cannot see, PRECONDITION_FAILED when it is PENDING or
- * DELIVERED, or SKIPPED while its provider still has no webhook).
+ * DELIVERED, or NO_WEBHOOK while its provider has no webhook: it would only be skipped).
  */
 export async function retryDelivery(
   db: Kysely<Database>,
@@ -32,20 +32,15 @@ export async function retryDelivery(
       retried_by: input.subject,
     }))
     .where('id', '=', input.id)
-    // A SKIPPED one only once its provider has a webhook: sent now, it would only be skipped again.
+    .where('state', 'in', ['DEAD', 'SKIPPED'])
+    // Only while its provider has a webhook: sent now, it would only be skipped.
     .where((eb) =>
-      eb.or([
-        eb('state', '=', 'DEAD'),
-        eb.and([
-          eb('state', '=', 'SKIPPED'),
-          eb.exists(
-            eb
-              .selectFrom('provider_webhook')
-              .select('provider_webhook.provider_id')
-              .whereRef('provider_webhook.provider_id', '=', 'subscription_outbox.provider_id'),
-          ),
-        ]),
-      ]),
+      eb.exists(
+        eb
+          .selectFrom('provider_webhook')
+          .select('provider_webhook.provider_id')
+          .whereRef('provider_webhook.provider_id', '=', 'subscription_outbox.provider_id'),
+      ),
     );
   if (input.providerId !== null) update = update.where('provider_id', '=', input.providerId);
   const retried = await update.returningAll().executeTakeFirst();
@@ -58,10 +53,10 @@ export async function retryDelivery(
   if (input.providerId !== null) lookup = lookup.where('provider_id', '=', input.providerId);
   const current = await lookup.executeTakeFirst();
   if (!current) throw notFound();
-  if (current.state === 'SKIPPED') {
+  if (current.state === 'SKIPPED' || current.state === 'DEAD') {
     throw preconditionFailed(
       'NO_WEBHOOK',
-      `Subscription delivery ${input.id} was skipped because provider ${current.provider_id} had no webhook, and it still has none; set one with setSubscriptionWebhook, then send it again.`,
+      `Subscription delivery ${input.id} is ${current.state}, and provider ${current.provider_id} has no webhook to send it to; set one with setSubscriptionWebhook, then send it again.`,
       { deliveryId: input.id, state: current.state, providerId: current.provider_id },
     );
   }
