@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { SigningKeySource } from '../certification/signing-keys.ts';
 import type { DatabaseOptions } from './database/create-database.ts';
 import { parseAddressRanges } from './http/address-policy.ts';
-import { booleanSetting, integerSetting } from './env-settings.ts';
+import { booleanSetting, integerSetting, unset } from './env-settings.ts';
 import { graphqlConfigFromEnv, type GraphQLConfig } from './graphql/graphql-config.ts';
 import { harvestConfigFromEnv, type HarvestConfig } from './harvest/harvest-config.ts';
 import {
@@ -134,7 +134,7 @@ function outboundAllowedAddresses(value: string | undefined): string[] {
 }
 
 function claimPath(name: string, value: string | undefined, fallback: string): string {
-  if (value === undefined || value === '') return fallback;
+  if (unset(value)) return fallback;
   if (!/^[^.\s]+(\.[^.\s]+)*$/.test(value))
     throw new Error(
       `${name} must be a claim name or a dotted path such as realm_access.roles, got ${JSON.stringify(value)}`,

@@ -1,5 +1,32 @@
-// Reading one setting from the environment: unset or empty means the default; anything else must
-// be valid, or the gateway does not start and the error names the variable.
+// Reading one setting from the environment: unset, empty or blank means the default; anything else
+// must be valid, or the gateway does not start and the error names the variable.
+
+/** Whether a setting was left out: unset, empty or only spaces (`PORT=" "` is not port 0). */
+export function unset(value: string | undefined): value is undefined {
+  return value === undefined || value.trim() === '';
+}
+
+const INTEGER = /^\s*-?[0-9]+\s*$/;
+const DECIMAL = /^\s*-?[0-9]+(\.[0-9]+)?\s*$/;
+
+/**
+ * A number from `min` to `max` in decimal digits: a whole one unless `what` says otherwise. `Number`
+ * alone read " " as 0 and "0x1F90" as 8080.
+ */
+export function numberSetting(
+  name: string,
+  value: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+  { whole = true, what = whole ? 'an integer' : 'a number' }: { whole?: boolean; what?: string } = {},
+): number {
+  if (unset(value)) return fallback;
+  const n = Number(value);
+  if (!(whole ? INTEGER : DECIMAL).test(value) || n < min || n > max)
+    throw new Error(`${name} must be ${what} from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  return n;
+}
 
 /** A whole number from `min` to `max`. */
 export function integerSetting(
@@ -9,17 +36,13 @@ export function integerSetting(
   min: number,
   max: number,
 ): number {
-  if (value === undefined || value === '') return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max)
-    throw new Error(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
-  return n;
+  return numberSetting(name, value, fallback, min, max);
 }
 
 /** true/false (also 1/0, yes/no, on/off, in any case). */
 export function booleanSetting(name: string, value: string | undefined, fallback: boolean): boolean {
-  if (value === undefined || value === '') return fallback;
-  if (/^(1|true|yes|on)$/i.test(value)) return true;
-  if (/^(0|false|no|off)$/i.test(value)) return false;
+  if (unset(value)) return fallback;
+  if (/^\s*(1|true|yes|on)\s*$/i.test(value)) return true;
+  if (/^\s*(0|false|no|off)\s*$/i.test(value)) return false;
   throw new Error(`${name} must be true or false, got ${JSON.stringify(value)}`);
 }

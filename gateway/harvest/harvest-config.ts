@@ -1,3 +1,4 @@
+import { numberSetting } from '../env-settings.ts';
 import { parseAddressRanges } from '../http/address-policy.ts';
 
 /** How the gateway harvests provider endpoints; built from the environment by `harvestConfigFromEnv`. */
@@ -64,13 +65,7 @@ function number(
   max: number,
   whole = true,
 ): number {
-  if (value === undefined || value === '') return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n) || (whole && !Number.isInteger(n)) || n < min || n > max)
-    throw new Error(
-      `${name} must be ${whole ? 'an integer' : 'a number'} from ${min} to ${max}, got ${JSON.stringify(value)}`,
-    );
-  return n;
+  return numberSetting(name, value, fallback, min, max, { whole });
 }
 
 const LOOPBACK = ['127.0.0.0/8', '::1/128'];

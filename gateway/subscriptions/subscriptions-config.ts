@@ -1,3 +1,4 @@
+import { numberSetting } from '../env-settings.ts';
 import { parseAddressRanges } from '../http/address-policy.ts';
 
 /** How subscription notifications are delivered; built from the environment by `subscriptionsConfigFromEnv`. */
@@ -26,13 +27,9 @@ export interface SubscriptionsConfig {
 const LOOPBACK = ['127.0.0.0/8', '::1/128'];
 
 function milliseconds(name: string, value: string | undefined, fallback: number, min: number): number {
-  if (value === undefined || value === '') return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > 7 * 24 * 3600 * 1000)
-    throw new Error(
-      `${name} must be a whole number of milliseconds from ${min} to 604800000, got ${JSON.stringify(value)}`,
-    );
-  return n;
+  return numberSetting(name, value, fallback, min, 7 * 24 * 3600 * 1000, {
+    what: 'a whole number of milliseconds',
+  });
 }
 
 /** Reads the subscription delivery settings (see the README's configuration table). */

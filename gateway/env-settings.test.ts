@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { configFromEnv } from './config.ts';
+
+describe('numeric settings', () => {
+  it('take a blank value (only spaces) as unset: the default, not 0', () => {
+    // Number(' ') is 0: a random port, the delivery worker and the harvest scheduler switched off,
+    // the response cache off and every withdrawal held, all without a word.
+    const blank = configFromEnv({
+      PORT: ' ',
+      SUBSCRIPTION_DELIVERY_INTERVAL_MS: '  ',
+      HARVEST_POLL_INTERVAL_MS: '\t',
+      RESPONSE_CACHE_MAX_BYTES: ' ',
+      HARVEST_MAX_WITHDRAW_SHARE: ' ',
+      GRAPHQL_FIELD_SUGGESTIONS: ' ',
+    });
+    const defaults = configFromEnv({});
+    expect(blank.port).toBe(defaults.port);
+    expect(blank.subscriptions.deliveryIntervalMs).toBe(defaults.subscriptions.deliveryIntervalMs);
+    expect(blank.harvest.pollIntervalMs).toBe(defaults.harvest.pollIntervalMs);
+    expect(blank.graphql.responseCacheMaxBytes).toBe(defaults.graphql.responseCacheMaxBytes);
+    expect(blank.harvest.maxWithdrawShare).toBe(defaults.harvest.maxWithdrawShare);
+    expect(blank.graphql.fieldSuggestions).toBe(defaults.graphql.fieldSuggestions);
+  });
+
+  it('are decimal digits: hexadecimal, exponents and fractions where a whole number is asked are refused', () => {
+    expect(() => configFromEnv({ PORT: '0x1F90' })).toThrow(
+      'PORT must be an integer from 0 to 65535, got "0x1F90"',
+    );
+    expect(() => configFromEnv({ HARVEST_RETRIES: '1e1' })).toThrow(/HARVEST_RETRIES must be an integer/);
+    expect(() => configFromEnv({ SUBSCRIPTION_RETRY_BASE_MS: '1.5' })).toThrow(
+      'SUBSCRIPTION_RETRY_BASE_MS must be a whole number of milliseconds from 1 to 604800000, got "1.5"',
+    );
+    expect(() => configFromEnv({ HARVEST_MAX_WITHDRAW_SHARE: '.5' })).toThrow(
+      /HARVEST_MAX_WITHDRAW_SHARE must be a number from 0 to 1/,
+    );
+    expect(configFromEnv({ HARVEST_MAX_WITHDRAW_SHARE: '0.5' }).harvest.maxWithdrawShare).toBe(0.5);
+    expect(configFromEnv({ PORT: ' 8080 ' }).port).toBe(8080);
+  });
+});
