@@ -51,6 +51,9 @@ import { requestUrl } from './http/request-url.ts';
 import { sendJson } from './http/respond.ts';
 import { createWriteModules } from './write-modules.ts';
 
+/** How long a shutdown waits for requests in flight before it closes their connections. */
+const SHUTDOWN_GRACE_MS = 20_000;
+
 export interface CreateServerOptions {
   /** An open database to use instead of opening `config.database`; the caller keeps ownership. */
   database?: DatabaseHandle;
@@ -265,14 +268,20 @@ export async function createServer(
     }
   }
 
+  // Set by close(): answers from then on end their connection, so that keep-alive connections do not
+  // hold the shutdown for up to keepAliveTimeout.
+  let closing = false;
   const httpServer = createHttpServer(async (req, res) => {
     const started = process.hrtime.bigint();
+    if (closing) res.setHeader('connection', 'close');
     const url = requestUrl(req);
     const handler = url && routes.get(url.pathname);
     const route = handler ? url.pathname : 'unmatched';
     res.on('finish', () => {
       metrics.httpRequests.inc({ route, status: String(res.statusCode) });
       metrics.httpDuration.observe({ route }, Number(process.hrtime.bigint() - started) / 1e9);
+      // A request that was in flight when the shutdown began: its connection is idle once answered.
+      if (closing) setImmediate(() => httpServer.closeIdleConnections());
     });
     if (!url) return sendJson(res, 400, { error: 'the request target is not a URL' });
     try {
@@ -308,11 +317,16 @@ export async function createServer(
       return url;
     },
     close: async () => {
+      closing = true;
       if (started) for (const module of [...modules].reverse()) await module.stop?.();
       if (httpServer.listening) {
         const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
         httpServer.closeIdleConnections();
+        // Requests still running then are cut off: the process must end inside the orchestrator's
+        // grace period (30 s in deploy/kubernetes), after which it would be killed anyway.
+        const deadline = setTimeout(() => httpServer.closeAllConnections(), SHUTDOWN_GRACE_MS);
         await closed;
+        clearTimeout(deadline);
       }
       await apollo.stop();
       await catalogChanges?.close();

@@ -60,7 +60,19 @@ for (const node of demoProviderNodes?.nodes ?? []) {
     `Demo provider node of ${node.providerId}: ${node.url} (serving ${node.dir}), harvested by the gateway.`,
   );
 }
-const url = await server.listen();
+let url: string;
+try {
+  url = await server.listen();
+} catch (error) {
+  const { code } = error as { code?: string };
+  console.error(
+    `The gateway cannot listen on ${config.host}:${config.port}${code ? ` (${code})` : ''}: ${(error as Error).message}. Set PORT (or HOST) to a free port.`,
+  );
+  await server.close();
+  await demoProviderNodes?.close();
+  await identityProvider?.close();
+  process.exit(1);
+}
 console.log(
   `GraphQL: ${url}/graphql   health: ${url}/healthz   ready: ${url}/readyz   metrics: ${url}/metrics`,
 );
@@ -87,7 +99,11 @@ if (identityProvider) {
 
 let stopping = false;
 const stop = async (signal: string) => {
-  if (stopping) return;
+  if (stopping) {
+    // A second signal: the operator does not want to wait for the requests in flight.
+    console.log(`${signal} again: exiting now`);
+    process.exit(1);
+  }
   stopping = true;
   console.log(`${signal}: shutting down`);
   await server.close();

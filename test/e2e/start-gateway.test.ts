@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect, createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -114,5 +115,73 @@ describe('sh scripts/start-gateway.sh', () => {
     const result = spawnSync('sh', ['scripts/start-gateway.sh'], { env: baseEnv(), encoding: 'utf8' });
     expect(result.status).not.toBe(0);
     expect(result.stderr).toContain('usage: sh scripts/start-gateway.sh');
+  });
+});
+
+describe('the gateway process', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+  const env = (extra: NodeJS.ProcessEnv) => {
+    const dir = mkdtempSync(join(tmpdir(), 'vc-gateway-process-'));
+    dirs.push(dir);
+    return {
+      ...baseEnv(),
+      HOST: '127.0.0.1',
+      DEV_IDP_PORT: '0',
+      DEMO_DATA: 'false',
+      DATA_DIR: dir,
+      ...extra,
+    };
+  };
+
+  it('answers a request in flight on a keep-alive connection at SIGTERM, then exits at once', async () => {
+    // The connection stayed open for keepAliveTimeout (65 s) after the answer, and with it the
+    // process: longer than Kubernetes waits (30 s) before it kills the pod.
+    const gateway = await startGatewayProcess({ env: env({ PORT: '0' }) });
+    const { hostname, port } = new URL(gateway.url);
+    const socket = connect(Number(port), hostname);
+    try {
+      let answer = '';
+      socket.on('data', (chunk) => (answer += chunk));
+      await new Promise((resolve) => socket.once('connect', resolve));
+      const body = JSON.stringify({ query: '{ __typename }' });
+      socket.write(
+        `POST /graphql HTTP/1.1\r\nHost: ${hostname}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body.slice(0, 5)}`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      gateway.child.kill('SIGTERM');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      socket.write(body.slice(5));
+      const ended = await Promise.race([
+        gateway.exited,
+        new Promise((resolve) => setTimeout(() => resolve('still running after 10 s'), 10_000)),
+      ]);
+      expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 200 OK');
+      expect(ended).toBe(0);
+    } finally {
+      socket.destroy();
+      gateway.child.kill('SIGKILL');
+    }
+  });
+
+  it('says which port is taken when it cannot listen, without a stack trace', async () => {
+    const blocker = createNetServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as AddressInfo;
+    try {
+      const result = spawnSync(process.execPath, ['--import', 'tsx', 'gateway/main.ts'], {
+        env: env({ PORT: String(port) }),
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain(`The gateway cannot listen on 127.0.0.1:${port} (EADDRINUSE)`);
+      expect(result.stderr).toContain('Set PORT (or HOST) to a free port.');
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      blocker.close();
+    }
   });
 });
