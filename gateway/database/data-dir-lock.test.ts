@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDatabase } from './create-database.ts';
-import { DATA_DIR_LOCK_FILE } from './data-dir-lock.ts';
+import { DATA_DIR_LOCK_FILE, LOCK_STALE_MS } from './data-dir-lock.ts';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -39,7 +39,7 @@ describe('an embedded data directory', () => {
 
       writeFileSync(join(dir, DATA_DIR_LOCK_FILE), `${ended}\n`);
       const database = await createDatabase({ kind: 'pglite', dataDir: dir });
-      expect(readFileSync(join(dir, DATA_DIR_LOCK_FILE), 'utf8')).toBe(`${process.pid}\n`);
+      expect(readFileSync(join(dir, DATA_DIR_LOCK_FILE), 'utf8')).toMatch(new RegExp(`^${process.pid} `));
       await database.close();
       expect(existsSync(join(dir, DATA_DIR_LOCK_FILE))).toBe(false);
     } finally {
@@ -65,6 +65,43 @@ describe('an embedded data directory', () => {
       expect(output).toContain(`in use by process ${process.pid}`);
     } finally {
       await database.close();
+    }
+  });
+
+  it('is refused while another host keeps its lock fresh, whatever the pid, and taken over once it is stale', async () => {
+    // Two containers on one volume are often both pid 1: the pid of another host's lock means
+    // nothing here, and a lock naming this process's own pid was taken as this process's own.
+    const dir = dataDir();
+    const lock = join(dir, DATA_DIR_LOCK_FILE);
+    writeFileSync(lock, `${process.pid} anderer-container 0f1e\n`);
+    await expect(createDatabase({ kind: 'pglite', dataDir: dir })).rejects.toThrow(
+      `in use by process ${process.pid} on host anderer-container`,
+    );
+    const old = new Date(Date.now() - LOCK_STALE_MS - 5000);
+    utimesSync(lock, old, old);
+    const database = await createDatabase({ kind: 'pglite', dataDir: dir });
+    expect(readFileSync(lock, 'utf8')).toMatch(new RegExp(`^${process.pid} `));
+    await database.close();
+  });
+
+  it('is taken over from a dead process by only one of two processes starting together', async () => {
+    // Both read the dead pid and both wrote the lock: both opened the directory (14 of 15 trials).
+    const contender = new URL('../../test/helpers/lock-contender.ts', import.meta.url).pathname;
+    for (let trial = 0; trial < 6; trial++) {
+      const dir = dataDir();
+      writeFileSync(join(dir, DATA_DIR_LOCK_FILE), '999999999\n');
+      const go = join(dir, 'go');
+      const outcomes = [0, 1].map(() => {
+        const child = spawn(process.execPath, ['--import', 'tsx', contender, dir, go], {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        });
+        let output = '';
+        child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+        return new Promise<string>((resolve) => child.on('exit', () => resolve(output.split('\n')[1]!)));
+      });
+      await new Promise((resolve) => setTimeout(resolve, 1500)); // both are spinning
+      writeFileSync(go, '');
+      expect((await Promise.all(outcomes)).sort(), `trial ${trial}`).toEqual(['locked', 'refused']);
     }
   });
 });
