@@ -89,7 +89,7 @@ export function validateListing(document: unknown): ListingValidation {
       // `if`/`then` failures repeat the nested error that caused them.
       .filter((e) => e.keyword !== 'if')
       .map(describe);
-    return { ok: false, problems: dedupe(problems) };
+    return { ok: false, problems: capped(dedupe(problems)) };
   }
   const listing = document;
   const problems: ListingProblem[] = [];
@@ -123,6 +123,21 @@ export function validateListing(document: unknown): ListingValidation {
     planIds.add(plan.id);
   });
   return problems.length > 0 ? { ok: false, problems } : { ok: true, listing };
+}
+
+/** Most problems named for one listing; the rest are counted in a last one. */
+export const MAX_PROBLEMS = 100;
+
+/**
+ * The first MAX_PROBLEMS problems and a count of the others. A list of 40,000 wrong entries gave
+ * 80,000 problems: a 230 kB request answered with megabytes, and a harvest run stored them all.
+ */
+function capped(problems: ListingProblem[]): ListingProblem[] {
+  if (problems.length <= MAX_PROBLEMS) return problems;
+  return [
+    ...problems.slice(0, MAX_PROBLEMS),
+    { path: '/', message: `and ${problems.length - MAX_PROBLEMS} more problems` },
+  ];
 }
 
 function dedupe(problems: ListingProblem[]): ListingProblem[] {
