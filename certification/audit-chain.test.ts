@@ -146,6 +146,25 @@ describe('the audit chain', () => {
     expect(report.events).toBe(2);
   });
 
+  it('detects an alteration finer than the driver reads: a number beyond a double, a time below a millisecond', async () => {
+    // The hash is computed over the values as read, a jsonb number as a double and a timestamp to
+    // the millisecond: such edits hashed as before and the chain verified as intact.
+    const edits = [
+      sql`update audit_event set payload = jsonb_set(payload, '{nested,list,1}', '2.50000000000000000001') where sequence = 2`,
+      sql`update audit_event set payload = jsonb_set(payload, '{n}', '1e400') where sequence = 2`,
+      sql`update audit_event set occurred_at = occurred_at + interval '900 microseconds' where sequence = 2`,
+    ];
+    for (const edit of edits) {
+      await resetChain();
+      await append(3);
+      await tamper(edit);
+      const report = await verifyAuditChain(db);
+      expect(report.ok, edit.compile(db).sql).toBe(false);
+      expect(report.brokenAt!.sequence).toBe(2);
+      expect(report.brokenAt!.problem).toMatch(/event 2 .* was altered/);
+    }
+  });
+
   it('detects an altered row even when its hash was recomputed', async () => {
     await append(5);
     const { rows } = await sql<{

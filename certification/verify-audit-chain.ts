@@ -65,6 +65,7 @@ export async function verifyAuditChain(
           from audit_event e where e.sequence >= ${expected}
           -- e.sequence, not the text alias: the order must be numeric.
           order by e.sequence limit ${pageSize}`.execute(trx);
+        const inexact = await inexactEvents(trx, rows);
         for (const row of rows) {
           const sequence = Number(row.sequence);
           if (sequence !== expected) {
@@ -77,6 +78,12 @@ export async function verifyAuditChain(
             return broken({
               sequence,
               problem: `event ${sequence} names previous hash ${row.previous_hash}, but the event before it hashes to ${previousHash}: events were removed, inserted or reordered`,
+            });
+          }
+          if (inexact.has(row.sequence)) {
+            return broken({
+              sequence,
+              problem: `event ${sequence} (${row.action} ${row.subject}) was altered: it holds a number finer than a double or a time finer than a millisecond, which the catalogue never writes`,
             });
           }
           const event: Omit<AuditEvent, 'hash'> = {
@@ -113,4 +120,23 @@ export async function verifyAuditChain(
       }
       return { ok: true, events: checked, head };
     });
+}
+
+/**
+ * The events of `rows` whose stored values are not exactly what was read: the hash is computed over
+ * the values as JavaScript reads them, and the driver rounds a jsonb number to a double and a
+ * timestamp to the millisecond, so an edit below that precision (100 to 100.00000000000000000001,
+ * a time moved by 0.9 ms) hashed as before and went unnoticed. The catalogue writes exactly such
+ * values; PostgreSQL compares the stored ones with them (jsonb numbers by value).
+ */
+async function inexactEvents(trx: Kysely<Database>, rows: readonly StoredEvent[]): Promise<Set<string>> {
+  if (rows.length === 0) return new Set();
+  const read = rows.map((r) => ({ sequence: r.sequence, actor: r.actor, payload: r.payload }));
+  const { rows: found } = await sql<{ sequence: string }>`
+    select e.sequence::text as sequence
+    from jsonb_to_recordset(${JSON.stringify(read)}::jsonb) as v (sequence bigint, actor jsonb, payload jsonb)
+    join audit_event e on e.sequence = v.sequence
+    where e.actor <> v.actor or e.payload <> v.payload
+       or e.occurred_at <> date_trunc('milliseconds', e.occurred_at)`.execute(trx);
+  return new Set(found.map((r) => r.sequence));
 }
