@@ -54,8 +54,8 @@ export async function registerEndpoint(
 
 /**
  * Pauses or resumes an endpoint's schedule; resuming a paused endpoint makes it due at once (a
- * coordinator's decision, which also ends an open circuit's pause early); an endpoint that runs
- * keeps its schedule. Null when there is none.
+ * deliberate step of its provider or a coordinator, which also ends an open circuit's pause early);
+ * an endpoint that runs keeps its schedule. Null when there is none.
  */
 export async function setEndpointEnabled(
   db: Kysely<Database>,
