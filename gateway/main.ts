@@ -60,6 +60,12 @@ for (const node of demoProviderNodes?.nodes ?? []) {
     `Demo provider node of ${node.providerId}: ${node.url} (serving ${node.dir}), harvested by the gateway.`,
   );
 }
+/** Closes what main started, the gateway first. */
+const closeAll = async () => {
+  await server.close();
+  await demoProviderNodes?.close();
+  await identityProvider?.close();
+};
 let url: string;
 try {
   url = await server.listen();
@@ -68,9 +74,7 @@ try {
   console.error(
     `The gateway cannot listen on ${config.host}:${config.port}${code ? ` (${code})` : ''}: ${(error as Error).message}. Set PORT (or HOST) to a free port.`,
   );
-  await server.close();
-  await demoProviderNodes?.close();
-  await identityProvider?.close();
+  await closeAll();
   process.exit(1);
 }
 console.log(
@@ -106,9 +110,7 @@ const stop = async (signal: string) => {
   }
   stopping = true;
   console.log(`${signal}: shutting down`);
-  await server.close();
-  await demoProviderNodes?.close();
-  await identityProvider?.close();
+  await closeAll();
   process.exit(0);
 };
 process.on('SIGINT', () => void stop('SIGINT'));

@@ -57,17 +57,6 @@ export interface HarvestClientConfig {
   scope: string | null;
 }
 
-function number(
-  name: string,
-  value: string | undefined,
-  fallback: number,
-  min: number,
-  max: number,
-  whole = true,
-): number {
-  return numberSetting(name, value, fallback, min, max, { whole });
-}
-
 const LOOPBACK = ['127.0.0.0/8', '::1/128'];
 
 /** Reads the harvest settings (see the README's configuration table). */
@@ -90,50 +79,64 @@ export function harvestConfigFromEnv(
     );
   }
   return {
-    pollIntervalMs: number('HARVEST_POLL_INTERVAL_MS', env.HARVEST_POLL_INTERVAL_MS, 15_000, 0, 86_400_000),
-    defaultIntervalSeconds: number(
+    pollIntervalMs: numberSetting(
+      'HARVEST_POLL_INTERVAL_MS',
+      env.HARVEST_POLL_INTERVAL_MS,
+      15_000,
+      0,
+      86_400_000,
+    ),
+    defaultIntervalSeconds: numberSetting(
       'HARVEST_INTERVAL_SECONDS',
       env.HARVEST_INTERVAL_SECONDS,
       900,
       10,
       604_800,
     ),
-    fullSyncIntervalSeconds: number(
+    fullSyncIntervalSeconds: numberSetting(
       'HARVEST_FULL_SYNC_INTERVAL_SECONDS',
       env.HARVEST_FULL_SYNC_INTERVAL_SECONDS,
       86_400,
       10,
       2_592_000,
     ),
-    requestTimeoutMs: number(
+    requestTimeoutMs: numberSetting(
       'HARVEST_REQUEST_TIMEOUT_MS',
       env.HARVEST_REQUEST_TIMEOUT_MS,
       10_000,
       100,
       600_000,
     ),
-    maxResponseBytes: number(
+    maxResponseBytes: numberSetting(
       'HARVEST_MAX_RESPONSE_BYTES',
       env.HARVEST_MAX_RESPONSE_BYTES,
       10 * 1024 * 1024,
       1024,
       1024 * 1024 * 1024,
     ),
-    maxListings: number('HARVEST_MAX_LISTINGS', env.HARVEST_MAX_LISTINGS, 20_000, 1, 1_000_000),
+    maxListings: numberSetting('HARVEST_MAX_LISTINGS', env.HARVEST_MAX_LISTINGS, 20_000, 1, 1_000_000),
     pageSize: 100,
-    retries: number('HARVEST_RETRIES', env.HARVEST_RETRIES, 2, 0, 10),
-    retryBackoffMs: number('HARVEST_RETRY_BACKOFF_MS', env.HARVEST_RETRY_BACKOFF_MS, 1000, 0, 600_000),
-    circuitFailureThreshold: number('HARVEST_CIRCUIT_FAILURES', env.HARVEST_CIRCUIT_FAILURES, 5, 1, 1000),
-    circuitPauseSeconds: number(
+    retries: numberSetting('HARVEST_RETRIES', env.HARVEST_RETRIES, 2, 0, 10),
+    retryBackoffMs: numberSetting('HARVEST_RETRY_BACKOFF_MS', env.HARVEST_RETRY_BACKOFF_MS, 1000, 0, 600_000),
+    circuitFailureThreshold: numberSetting(
+      'HARVEST_CIRCUIT_FAILURES',
+      env.HARVEST_CIRCUIT_FAILURES,
+      5,
+      1,
+      1000,
+    ),
+    circuitPauseSeconds: numberSetting(
       'HARVEST_CIRCUIT_PAUSE_SECONDS',
       env.HARVEST_CIRCUIT_PAUSE_SECONDS,
       3600,
       1,
       2_592_000,
     ),
-    maxWithdrawShare: number('HARVEST_MAX_WITHDRAW_SHARE', env.HARVEST_MAX_WITHDRAW_SHARE, 0.3, 0, 1, false),
-    leaseSeconds: number('HARVEST_LEASE_SECONDS', env.HARVEST_LEASE_SECONDS, 60, 1, 3600),
-    concurrency: number('HARVEST_CONCURRENCY', env.HARVEST_CONCURRENCY, 4, 1, 64),
+    maxWithdrawShare: numberSetting('HARVEST_MAX_WITHDRAW_SHARE', env.HARVEST_MAX_WITHDRAW_SHARE, 0.3, 0, 1, {
+      whole: false,
+    }),
+    leaseSeconds: numberSetting('HARVEST_LEASE_SECONDS', env.HARVEST_LEASE_SECONDS, 60, 1, 3600),
+    concurrency: numberSetting('HARVEST_CONCURRENCY', env.HARVEST_CONCURRENCY, 4, 1, 64),
     allowHttp: !production,
     allowedAddresses: production ? allowed : [...LOOPBACK, ...allowed],
     client: clientId
