@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { SHUTDOWN_GRACE_MS } from '../gateway/create-server.ts';
 import { startTestServer } from '../test/helpers/test-server.ts';
 
 const dir = new URL('./kubernetes/', import.meta.url);
@@ -69,5 +70,17 @@ describe('Kubernetes manifests', () => {
     } finally {
       await server.close();
     }
+  });
+
+  it('stops a pod only after it left the endpoints, and inside the grace period', () => {
+    // Without a pause before SIGTERM, connections routed to the pod while its endpoint is being removed
+    // are refused during every rolling update.
+    const [deployment] = byKind('Deployment');
+    const pod = deployment.spec.template.spec;
+    const [command, seconds] = pod.containers[0].lifecycle.preStop.exec.command;
+    expect(command).toBe('sleep');
+    expect(Number(seconds)).toBeGreaterThanOrEqual(3);
+    // The pause and the gateway's own grace for requests in flight must end before the pod is killed.
+    expect(Number(seconds) + SHUTDOWN_GRACE_MS / 1000).toBeLessThan(pod.terminationGracePeriodSeconds);
   });
 });

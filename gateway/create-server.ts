@@ -52,7 +52,7 @@ import { sendJson } from './http/respond.ts';
 import { createWriteModules } from './write-modules.ts';
 
 /** How long a shutdown waits for requests in flight before it closes their connections. */
-const SHUTDOWN_GRACE_MS = 20_000;
+export const SHUTDOWN_GRACE_MS = 20_000;
 
 export interface CreateServerOptions {
   /** An open database to use instead of opening `config.database`; the caller keeps ownership. */
