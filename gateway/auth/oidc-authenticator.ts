@@ -13,6 +13,7 @@ import {
 import * as openid from 'openid-client';
 import type { OidcConfig } from '../config.ts';
 import { UserError } from '../errors.ts';
+import { notAnAccessToken } from './access-token-type.ts';
 import type { Authenticator } from './authenticator.ts';
 import { isRole, type Principal } from './principal.ts';
 import { unstorable } from '../../catalog-schema/storable-text.ts';
@@ -35,6 +36,7 @@ export type TokenRejection =
   | 'TOKEN_TOO_LARGE'
   | 'TOKEN_MALFORMED'
   | 'ALGORITHM_NOT_ALLOWED'
+  | 'NOT_AN_ACCESS_TOKEN'
   | 'KEY_IN_HEADER'
   | 'ISSUER_NOT_TRUSTED'
   | 'ISSUER_UNAVAILABLE'
@@ -219,6 +221,13 @@ export function createOidcAuthenticator(
         }));
       } catch (error) {
         throw translate(error, issuer, config.audience);
+      }
+      const other = notAnAccessToken(protectedHeader, payload);
+      if (other) {
+        throw refuse(
+          'NOT_AN_ACCESS_TOKEN',
+          `The token is not an access token (${other}); send the access token, not the ID token.`,
+        );
       }
       return {
         subject: subjectFrom(payload.sub),

@@ -13,6 +13,8 @@ export interface ObtainedToken {
   expiresIn: number | undefined;
   /** How the token was obtained. */
   flow: 'authorization_code' | 'client_credentials';
+  /** The ID token issued next to the access token in the browser flow (for the browser client). */
+  idToken?: string;
 }
 
 function discover(issuer: string, clientId: string, metadata?: string, auth?: openid.ClientAuth) {
@@ -69,7 +71,12 @@ export async function obtainToken(
     pkceCodeVerifier: verifier,
     expectedState: state,
   });
-  return { accessToken: tokens.access_token, expiresIn: tokens.expiresIn(), flow: 'authorization_code' };
+  return {
+    accessToken: tokens.access_token,
+    expiresIn: tokens.expiresIn(),
+    flow: 'authorization_code',
+    ...(tokens.id_token !== undefined && { idToken: tokens.id_token }),
+  };
 }
 
 /** Just enough of a browser for the sign-in: cookies and redirects that are read, not followed. */

@@ -1,4 +1,5 @@
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
+import { notAnAccessToken } from '../../gateway/auth/access-token-type.ts';
 
 export interface BearerTokenOptions {
   /** The trusted issuer; its keys are found through its OIDC discovery document. */
@@ -26,7 +27,8 @@ const ASYMMETRIC = ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'];
 
 /**
  * Verifies client-credentials access tokens (JWT) of the configured issuer: signature with the issuer's
- * published keys, `iss`, `aud`, `exp` required, 30 s clock tolerance, asymmetric algorithms only.
+ * published keys, `iss`, `aud`, `exp` required, 30 s clock tolerance, asymmetric algorithms only, and
+ * no ID token or other token that is not an access token.
  */
 export function bearerTokenVerifier(options: BearerTokenOptions) {
   let keySet: ReturnType<typeof createRemoteJWKSet> | undefined;
@@ -57,15 +59,15 @@ export function bearerTokenVerifier(options: BearerTokenOptions) {
         { cause: error },
       );
     }
+    let verified;
     try {
-      const { payload } = await jwtVerify(match[1]!, keySet, {
+      verified = await jwtVerify(match[1]!, keySet, {
         issuer: options.issuer,
         audience: options.audience,
         algorithms: ASYMMETRIC,
         requiredClaims: ['exp'],
         clockTolerance: 30,
       });
-      return payload;
     } catch (error) {
       if (keysUnreachable(error)) {
         throw new TokenCheckUnavailable(
@@ -75,5 +77,8 @@ export function bearerTokenVerifier(options: BearerTokenOptions) {
       }
       throw new TokenRefused(`the access token was refused: ${(error as Error).message}`, { cause: error });
     }
+    const other = notAnAccessToken(verified.protectedHeader, verified.payload);
+    if (other) throw new TokenRefused(`the token is not an access token (${other})`);
+    return verified.payload;
   };
 }

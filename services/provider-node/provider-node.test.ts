@@ -11,6 +11,7 @@ import {
   NOTIFICATION_SIGNATURE_HEADER,
   signNotification,
 } from '../../catalog-schema/notification-signature.ts';
+import { issuerSignedToken } from '../../test/helpers/identity-provider.ts';
 import { makeListing } from '../../test/helpers/listings.ts';
 import { downUrl } from '../../test/helpers/provider-nodes.ts';
 import { rawRequest, UNPARSABLE_TARGET } from '../../test/helpers/raw-http.ts';
@@ -292,6 +293,18 @@ describe('requiring a client-credentials token', () => {
       }),
     );
     expect((await query(url, LISTINGS, {}, foreign.access_token)).status).toBe(401);
+  });
+
+  it('refuses an ID token of the issuer, though it is for the audience', async () => {
+    const token = await issuerSignedToken(
+      idp,
+      await clientToken('catalogue-harvester', 'harvest-secret'),
+      { typ: 'ID' },
+      { typ: 'JWT' },
+    );
+    const refused = await query(url, LISTINGS, {}, token);
+    expect(refused.status).toBe(401);
+    expect(refused.errors?.[0]?.message).toContain('not an access token');
   });
 });
 

@@ -27,6 +27,16 @@ function encode(part: unknown): string {
   return Buffer.from(typeof part === 'string' ? part : JSON.stringify(part)).toString('base64url');
 }
 
+/** The access token and the ID token of a demo account's browser sign-in at `idp`. */
+export async function signIn(
+  idp: IdentityProvider,
+  account: string,
+): Promise<{ realToken: string; realIdToken: string }> {
+  const { accessToken, idToken } = await obtainToken(idp.issuer, account);
+  if (!idToken) throw new Error(`the sign-in of ${account} brought no ID token`);
+  return { realToken: accessToken, realIdToken: idToken };
+}
+
 /** Splits a compact JWS into its decoded header and payload. */
 export function decodeToken(token: string): { header: Record<string, unknown>; payload: JWTPayload } {
   return { header: decodeProtectedHeader(token), payload: decodeJwt(token) };

@@ -10,6 +10,8 @@ export interface RejectionFixture {
   secondIssuer: IdentityProvider;
   /** A real access token of `issuer` for provider@dataport. */
   realToken: string;
+  /** The real ID token `issuer` issued next to `realToken` (to its browser client). */
+  realIdToken: string;
   /** A key pair nobody trusts, whose public keys an attacker serves at `jwksUrl`. */
   attacker: { privateJwk: JWK; publicJwk: JWK; jwksUrl: string };
 }

@@ -73,6 +73,17 @@ describe('the gateway accepts', () => {
     expect((await t.graphql(ME, {}, { token })).data!.me.subject).toBe('provider@dataport');
   });
 
+  it('a Keycloak access token: header type "JWT", "typ": "Bearer" claim', async () => {
+    const idp = issuers.get('RS256')!;
+    const token = await issuerSignedToken(
+      idp,
+      await tokenFor(idp, 'provider@dataport'),
+      { typ: 'Bearer' },
+      { typ: 'JWT' },
+    );
+    expect((await t.graphql(ME, {}, { token })).data!.me.subject).toBe('provider@dataport');
+  });
+
   it("roles as a space-separated string, ignoring roles that are not the catalogue's", async () => {
     const idp = issuers.get('ES256')!;
     const token = await issuerSignedToken(idp, await tokenFor(idp, 'provider@dataport'), {

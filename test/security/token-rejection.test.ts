@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IdentityProvider } from '../../services/identity-provider/identity-provider.ts';
-import { startTestIdentityProvider, tokenFor } from '../helpers/identity-provider.ts';
+import { signIn, startTestIdentityProvider } from '../helpers/identity-provider.ts';
 import { registerOrganisation } from '../helpers/listings.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 import type { RejectionCase, RejectionFixture } from './rejection-case.ts';
@@ -46,7 +46,7 @@ beforeAll(async () => {
   fixture = {
     issuer,
     secondIssuer,
-    realToken: await tokenFor(issuer, 'provider@dataport'),
+    ...(await signIn(issuer, 'provider@dataport')),
     attacker: { privateJwk, publicJwk, jwksUrl: `${attackerUrl}/jwks.json` },
   };
 });
