@@ -50,7 +50,15 @@ export async function recordCertificationChanges(
   const ids = [...statuses.keys()];
   const values = ids.map((id) => statuses.get(id)!);
   const lock = options.lock === 'skip' ? sql`for update of s skip locked` : sql`for update of s`;
-  const { rows } = await sql<{ id: string; service_id: string; previous: string; status: WatchedStatus }>`
+  // A notice is dated when the row is locked (clock_timestamp(), not the transaction's start, now()): a
+  // revocation or withdrawal that waited for a concurrent acceptance dates its notice after it.
+  const { rows } = await sql<{
+    id: string;
+    service_id: string;
+    previous: string;
+    status: WatchedStatus;
+    at: Date;
+  }>`
     with current_status (service_id, status) as (
       select * from unnest(${ids}::text[], ${values}::text[])
     ),
@@ -61,11 +69,13 @@ export async function recordCertificationChanges(
       ${lock}
     )
     update service_subscription s
-    set certification_status = c.status, certification_status_at = now()
+    set certification_status = c.status, certification_status_at = clock_timestamp()
     from claimed, current_status c
     where s.id = claimed.id and c.service_id = s.service_id
       and s.state in (${sql.join(OPEN_STATES)}) and s.certification_status <> c.status
-    returning s.id::text as id, s.service_id, claimed.previous, c.status`.execute(trx);
+    returning s.id::text as id, s.service_id, claimed.previous, c.status, s.certification_status_at as at`.execute(
+    trx,
+  );
   if (rows.length === 0) return [];
   await trx
     .insertInto('service_subscription_event')
@@ -73,7 +83,7 @@ export async function recordCertificationChanges(
       rows.map((row) => ({
         subscription_id: row.id,
         kind: NOTICE[row.status],
-        occurred_at: sql<Date>`now()`,
+        occurred_at: row.at,
         actor_subject: null,
         actor_organisation_id: null,
         reason: null,
@@ -121,10 +131,12 @@ async function watchedStatuses(
   serviceIds: readonly string[],
   now: Date,
 ): Promise<Map<string, WatchedStatus>> {
+  // One array parameter: the periodic check names every service with open subscriptions, which may be
+  // more than the 65,535 parameters a statement can have.
   const services = await trx
     .selectFrom('service')
     .select(['id', 'status'])
-    .where('id', 'in', [...serviceIds])
+    .where(sql<boolean>`id = any(${[...serviceIds]}::text[])`)
     .execute();
   const certification = await certificationStatuses(trx, serviceIds, now);
   return new Map(

@@ -25,7 +25,7 @@ const PAST: Record<LifecycleStep, 'ACCEPTED' | 'REJECTED' | 'CANCELLED'> = {
 export async function takeStep(
   db: Kysely<Database>,
   input: { subscriptionId: string; step: LifecycleStep; actor: StepActor; reason: string | null },
-  /** `now` decides whether the certificate is valid; the step itself is stamped with the database's time. */
+  /** `now` decides whether the certificate is valid; the step itself is stamped with the database's clock. */
   options: { now?: Date } = {},
 ): Promise<ServiceSubscriptionRow> {
   const now = options.now ?? new Date();
@@ -83,19 +83,25 @@ export async function takeStep(
       );
     }
 
+    // The step's time is read now that the subscription is locked, not at the start of the transaction
+    // (now()): a transaction that waited for the lock must not date its step before the step it waited
+    // for, or the history would show them in an order in which they could not have happened.
+    const { at } = await sql<{ at: Date }>`select clock_timestamp() as at`
+      .execute(trx)
+      .then(({ rows }) => rows[0]!);
     const by = input.actor.subject;
     const updated = await trx
       .updateTable('service_subscription')
       .set({
         state: LIFECYCLE[input.step].to,
-        updated_at: sql<Date>`now()`,
-        ...(input.step === 'ACCEPT' ? { accepted_at: sql<Date>`now()`, accepted_by: by } : {}),
+        updated_at: at,
+        ...(input.step === 'ACCEPT' ? { accepted_at: at, accepted_by: by } : {}),
         ...(input.step === 'REJECT'
-          ? { rejected_at: sql<Date>`now()`, rejected_by: by, rejection_reason: input.reason }
+          ? { rejected_at: at, rejected_by: by, rejection_reason: input.reason }
           : {}),
         ...(input.step === 'CANCEL'
           ? {
-              cancelled_at: sql<Date>`now()`,
+              cancelled_at: at,
               cancelled_by: by,
               cancelled_by_organisation_id: input.actor.organisationId,
               cancellation_reason: input.reason,
