@@ -215,6 +215,7 @@ export async function createServer(
         allowedAddresses: config.subscriptions.webhookAllowedAddresses,
       },
       harvester,
+      trustedIssuers: config.oidc.issuers,
     };
     return attachStatementCount(requestContext, statements);
   };

@@ -17,28 +17,36 @@ const { values } = parseArgs({
     name: { type: 'string' },
     land: { type: 'string' },
     regionalschluessel: { type: 'string' },
+    issuer: { type: 'string' },
   },
 });
 const kind = values.kind?.toUpperCase() as OrganisationKind | undefined;
 if (!values.id || !kind || !KINDS.includes(kind) || !values.name || !values.land) {
   console.error(
-    'usage: npm run register-organisation -- --id <id> --kind AUTHORITY|PROVIDER|COORDINATOR --name <name> --land <DE-XX|DE> [--regionalschluessel <12 digits>]',
+    'usage: npm run register-organisation -- --id <id> --kind AUTHORITY|PROVIDER|COORDINATOR --name <name> --land <DE-XX|DE> [--regionalschluessel <12 digits>] [--issuer <one of OIDC_ISSUER>]',
   );
   process.exit(2);
 }
 
-const database = await createDatabase(configFromEnv().database);
+const config = configFromEnv();
+const database = await createDatabase(config.database);
 try {
   await migrateToLatest(database.db);
-  const organisation = await registerOrganisation(database.db, {
-    id: values.id,
-    kind,
-    name: values.name,
-    land: values.land,
-    regionalschluessel: values.regionalschluessel ?? null,
-  });
+  const organisation = await registerOrganisation(
+    database.db,
+    {
+      id: values.id,
+      kind,
+      name: values.name,
+      land: values.land,
+      regionalschluessel: values.regionalschluessel ?? null,
+      issuer: values.issuer ?? null,
+    },
+    // Its members' tokens must come from this issuer: required when OIDC_ISSUER names several.
+    config.oidc.issuers,
+  );
   console.log(
-    `registered ${organisation.kind} ${organisation.id} (${organisation.name}, ${organisation.land})`,
+    `registered ${organisation.kind} ${organisation.id} (${organisation.name}, ${organisation.land}), ${organisation.issuer ? `signing in at ${organisation.issuer}` : 'signing in at any trusted issuer'}`,
   );
 } catch (error) {
   if (!(error instanceof UserError)) throw error;

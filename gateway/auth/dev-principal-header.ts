@@ -4,6 +4,9 @@ import { isRole, type Principal } from './principal.ts';
 /** The development-only header: `X-Dev-Principal: <role>[,<role>]@<organisation id>`. */
 export const DEV_PRINCIPAL_HEADER = 'x-dev-principal';
 
+/** The issuer of a principal that the development header names. */
+export const DEV_HEADER_ISSUER = 'dev-header';
+
 /**
  * Reads the development header. Only ever called when the gateway runs without OIDC_ISSUER (demo
  * mode) and the header is enabled; in production the header is ignored entirely.
@@ -21,6 +24,6 @@ export function principalFromDevHeader(value: string): Principal {
     subject: `dev:${value.trim()}`,
     roles: roles.filter(isRole),
     organisationId: match[2] ?? null,
-    issuer: 'dev-header',
+    issuer: DEV_HEADER_ISSUER,
   };
 }

@@ -1,6 +1,7 @@
 import type { OrganisationKind, OrganisationRow } from '../database/schema.ts';
 import { UserError } from '../errors.ts';
 import type { GatewayContext } from '../graphql/context.ts';
+import { DEV_HEADER_ISSUER } from './dev-principal-header.ts';
 import type { Principal, Role } from './principal.ts';
 
 const KIND_OF_ROLE: Record<Role, OrganisationKind> = {
@@ -43,6 +44,12 @@ export async function requireRole(context: GatewayContext, role: Role, action: s
       `Your organisation "${principal.organisationId}" is not registered in the catalogue; a coordinator registers it.`,
     );
   }
+  if (!signsInFor(principal, organisation)) {
+    throw new UserError(
+      'FORBIDDEN',
+      `Organisation "${organisation.id}" signs in at ${organisation.issuer}; your token is from ${principal.issuer}, which does not act for it.`,
+    );
+  }
   if (organisation.kind !== KIND_OF_ROLE[role]) {
     throw new UserError(
       'FORBIDDEN',
@@ -50,6 +57,20 @@ export async function requireRole(context: GatewayContext, role: Role, action: s
     );
   }
   return { principal, organisation };
+}
+
+/**
+ * Whether the caller's issuer vouches for the organisation its token names: the organisation's own
+ * issuer, or any trusted one for an organisation bound to none. Another trusted issuer (a Land's for an
+ * organisation of the Bund's) can put any id into its organisation claim; that does not make it so.
+ * The demo mode's development header names whom it likes by design.
+ */
+export function signsInFor(principal: Principal, organisation: OrganisationRow): boolean {
+  return (
+    organisation.issuer === null ||
+    organisation.issuer === principal.issuer ||
+    principal.issuer === DEV_HEADER_ISSUER
+  );
 }
 
 /** Providers change only their own organisation's listings. */
@@ -106,4 +127,20 @@ export async function requireOrganisationAccess(
     'FORBIDDEN',
     `${action}: organisation "${organisationId}" is visible only to its own members and to coordinators; you act for "${actor.organisation.id}".`,
   );
+}
+
+/**
+ * A provider's harvest endpoint is managed by the provider itself and by coordinators: anyone else,
+ * an authority for its own organisation id included, lacks the role (FORBIDDEN).
+ */
+export async function requireEndpointManager(
+  context: GatewayContext,
+  providerId: string,
+  action: string,
+): Promise<Actor & { role: Role }> {
+  const actor = await requireOrganisationAccess(context, providerId, action);
+  if (actor.role !== 'coordinator' && actor.role !== 'provider') {
+    throw new UserError('FORBIDDEN', `${action} needs a provider (for its own endpoint) or a coordinator.`);
+  }
+  return actor;
 }

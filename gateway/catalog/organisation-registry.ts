@@ -34,6 +34,8 @@ export interface OrganisationInput {
   name: string;
   land: string;
   regionalschluessel?: string | null;
+  /** The issuer whose tokens act for it (one of OIDC_ISSUER); see registerOrganisation. */
+  issuer?: string | null;
 }
 
 export interface InputProblem {
@@ -45,8 +47,21 @@ export interface InputProblem {
 /** Checks an organisation to register; returns the normalised organisation or every problem found. */
 export function validateOrganisation(
   input: OrganisationInput,
+  trustedIssuers: readonly string[] = [],
 ): { ok: true; organisation: NewOrganisation } | { ok: false; problems: InputProblem[] } {
   const problems: InputProblem[] = [];
+  const issuer = input.issuer?.trim() || (trustedIssuers.length === 1 ? trustedIssuers[0]! : null);
+  if (issuer !== null && !trustedIssuers.includes(issuer)) {
+    problems.push({
+      path: '/issuer',
+      message: `"${issuer}" is not a trusted issuer; trusted: ${trustedIssuers.join(', ') || 'none'}`,
+    });
+  } else if (issuer === null && trustedIssuers.length > 1) {
+    problems.push({
+      path: '/issuer',
+      message: `is required: the catalogue trusts several issuers (${trustedIssuers.join(', ')}); name the one its members sign in at`,
+    });
+  }
   const name = input.name.trim();
   const regionalschluessel = input.regionalschluessel?.trim() || null;
   if (!ORGANISATION_ID_PATTERN.test(input.id)) {
@@ -91,19 +106,22 @@ export function validateOrganisation(
   if (problems.length > 0) return { ok: false, problems };
   return {
     ok: true,
-    organisation: { id: input.id, kind: input.kind, name, land: input.land, regionalschluessel },
+    organisation: { id: input.id, kind: input.kind, name, land: input.land, regionalschluessel, issuer },
   };
 }
 
 /**
  * Registers a new organisation: BAD_USER_INPUT with every problem for invalid input, CONFLICT when the
- * id is taken. Registering never changes an existing organisation.
+ * id is taken. Registering never changes an existing organisation. Its issuer must be one of
+ * `trustedIssuers`; it may be left out when there is one (it is taken) or none (demo mode, or a
+ * database prepared before the gateway's issuers are known: the organisation is bound to no issuer).
  */
 export async function registerOrganisation(
   db: Kysely<Database>,
   input: OrganisationInput,
+  trustedIssuers: readonly string[] = [],
 ): Promise<OrganisationRow> {
-  const validation = validateOrganisation(input);
+  const validation = validateOrganisation(input, trustedIssuers);
   if (!validation.ok) {
     throw new UserError(
       'BAD_USER_INPUT',

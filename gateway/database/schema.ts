@@ -22,6 +22,8 @@ export interface OrganisationTable {
   name: string;
   land: string | null;
   regionalschluessel: string | null;
+  /** The issuer whose tokens act for it; null: every trusted issuer's (gateway/auth/policy.ts). */
+  issuer: Generated<string | null>;
   created_at: Generated<Date>;
 }
 

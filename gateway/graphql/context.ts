@@ -19,4 +19,6 @@ export interface GatewayContext {
   webhookUrlRules: OutboundUrlRules;
   /** Runs harvests on request (gateway/harvest/harvester.ts). */
   harvester: Harvester;
+  /** The issuers whose tokens sign in (OIDC_ISSUER; demo mode: the development identity provider). */
+  trustedIssuers: readonly string[];
 }

@@ -178,6 +178,21 @@ describe('registering, pausing and running an endpoint', () => {
     ).toBe('FORBIDDEN');
   });
 
+  it.each([
+    ['harvestNow', 'mutation { harvestNow(providerId: "stadt-kiel") { id } }'],
+    [
+      'setHarvestEndpointEnabled',
+      'mutation { setHarvestEndpointEnabled(providerId: "stadt-kiel", enabled: false) { enabled } }',
+    ],
+  ])(
+    'refuses %s to an authority, for its own id too: it lacks the role (FORBIDDEN, not NOT_FOUND)',
+    async (_name, query) => {
+      const response = await t.graphql(query, {}, { as: 'authority@stadt-kiel' });
+      expect(code(response)).toBe('FORBIDDEN');
+      expect(response.errors?.[0]?.message).toContain('needs a provider');
+    },
+  );
+
   it('a changed URL starts over with a full sync, due at once', async () => {
     const other = await startProviderNode([makeListing({ id: 'eins' }), makeListing({ id: 'zwei' })]);
     try {

@@ -38,7 +38,7 @@ export type Query = {
   /**
    * Searches and filters the catalogue. `search` is German full-text search over title, summary,
    * description and keywords (stemmed: "Anträge" finds "Antrag") with typo tolerance for short queries.
-   * Results are ordered by relevance when searching, else by title. `first` is 1 to 100 (default 20).
+   * Results are ordered by relevance when searching, else by title in German dictionary order (DIN 5007-1). `first` is 1 to 100 (default 20).
    */
   services: ServiceConnection;
   /** One service by its id (`<provider id>/<provider-local id>`). */
@@ -471,7 +471,10 @@ export type Principal = {
   roles: Array<Role>;
   /** The organisation id the token names (claim OIDC_ORG_CLAIM), registered or not. */
   organisationId?: Maybe<Scalars['ID']['output']>;
-  /** The organisation the caller acts for; null when the token names none or one that is not registered. */
+  /**
+   * The organisation the caller acts for; null when the token names none, one that is not registered,
+   * or one that belongs to another issuer.
+   */
   organisation?: Maybe<Organisation>;
   /** The issuer that vouched for the caller (`dev-header` for the demo-mode development header). */
   issuer: Scalars['String']['output'];
@@ -486,6 +489,11 @@ export type RegisterOrganisationInput = {
   land: Scalars['ID']['input'];
   /** Authorities only: the 12-digit Amtlicher Regionalschlüssel; its first two digits must be the Land's. */
   regionalschluessel?: InputMaybe<Scalars['String']['input']>;
+  /**
+   * The issuer (one of OIDC_ISSUER) whose tokens act for the organisation; only its tokens do. Required
+   * when the catalogue trusts several issuers; with one, that one.
+   */
+  issuer?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type ServiceFilter = {
@@ -579,6 +587,8 @@ export type Organisation = {
   land?: Maybe<Land>;
   /** Amtlicher Regionalschlüssel (12 digits), for authorities where known. */
   regionalschluessel?: Maybe<Scalars['String']['output']>;
+  /** The identity provider (OIDC issuer) its members sign in at; null: any trusted issuer. */
+  issuer?: Maybe<Scalars['String']['output']>;
   /** How many ACTIVE services this organisation provides. */
   serviceCount: Scalars['Int']['output'];
 };
@@ -610,7 +620,7 @@ export type OzgLeistung = {
   themenfeld: Themenfeld;
   lebenslage: Lebenslage;
   /**
-   * The ACTIVE services that implement this OZG-Leistung, by title: the first `first` (1 to 100). All of
+   * The ACTIVE services that implement this OZG-Leistung, by title (German dictionary order): the first `first` (1 to 100). All of
    * them, with their number and pages: `services(filter: { ozgId: [id] })`.
    */
   services: Array<Service>;
@@ -1509,6 +1519,7 @@ export type OrganisationResolvers<ContextType = GatewayContext, ParentType exten
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   land?: Resolver<Maybe<ResolversTypes['Land']>, ParentType, ContextType>;
   regionalschluessel?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  issuer?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   serviceCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 

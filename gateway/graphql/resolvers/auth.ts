@@ -1,4 +1,4 @@
-import { requireOrganisationAccess, requireRole } from '../../auth/policy.ts';
+import { requireOrganisationAccess, requireRole, signsInFor } from '../../auth/policy.ts';
 import { listOrganisations, registerOrganisation } from '../../catalog/organisation-registry.ts';
 import type { Resolvers } from '../generated/resolvers-types.ts';
 import { preventResponseCaching } from '../response-cache/request-cacheability.ts';
@@ -26,7 +26,7 @@ export const authResolvers: Resolvers = {
   Mutation: {
     registerOrganisation: async (_parent, { input }, context) => {
       await requireRole(context, 'coordinator', 'registerOrganisation');
-      const organisation = await registerOrganisation(context.db, input);
+      const organisation = await registerOrganisation(context.db, input, context.trustedIssuers);
       context.loaders.organisation.clear(organisation.id).prime(organisation.id, organisation);
       return organisation;
     },
@@ -34,7 +34,11 @@ export const authResolvers: Resolvers = {
 
   Principal: {
     roles: (principal) => principal.roles.map((role) => role.toUpperCase() as Uppercase<typeof role>),
-    organisation: (principal, _args, context) =>
-      principal.organisationId ? context.loaders.organisation.load(principal.organisationId) : null,
+    // Only an organisation the caller's issuer vouches for is theirs (auth/policy.ts).
+    organisation: async (principal, _args, context) => {
+      if (!principal.organisationId) return null;
+      const organisation = await context.loaders.organisation.load(principal.organisationId);
+      return organisation && signsInFor(principal, organisation) ? organisation : null;
+    },
   },
 };

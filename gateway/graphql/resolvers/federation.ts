@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import {
   mayAccessOrganisation,
+  requireEndpointManager,
   requireOrganisationAccess,
   requireOwnOrganisation,
   requireRole,
@@ -144,14 +145,7 @@ export const federationResolvers: Resolvers = {
 
   Mutation: {
     registerHarvestEndpoint: async (_parent, { input }, context) => {
-      const action = 'registerHarvestEndpoint';
-      const actor = await requireOrganisationAccess(context, input.providerId, action);
-      if (actor.role !== 'coordinator' && actor.role !== 'provider') {
-        throw new UserError(
-          'FORBIDDEN',
-          `${action} needs a provider (for its own endpoint) or a coordinator.`,
-        );
-      }
+      const actor = await requireEndpointManager(context, input.providerId, 'registerHarvestEndpoint');
       await organisationProvider(context, input.providerId);
       const config = context.harvester.config;
       const url = checkEndpointUrl(input.url, config);
@@ -184,13 +178,13 @@ export const federationResolvers: Resolvers = {
       return endpoint;
     },
     setHarvestEndpointEnabled: async (_parent, { providerId, enabled }, context) => {
-      await requireOrganisationAccess(context, providerId, 'setHarvestEndpointEnabled');
+      await requireEndpointManager(context, providerId, 'setHarvestEndpointEnabled');
       const endpoint = await setEndpointEnabled(context.db, providerId, enabled);
       if (!endpoint) await existingEndpoint(context, providerId);
       return endpoint!;
     },
     harvestNow: async (_parent, { providerId, fullSync }, context) => {
-      await requireOrganisationAccess(context, providerId, 'harvestNow');
+      await requireEndpointManager(context, providerId, 'harvestNow');
       const endpoint = await existingEndpoint(context, providerId);
       if (!endpoint.enabled) {
         throw new UserError(
