@@ -18,10 +18,12 @@ export function listingColumns(listing: Listing) {
   }
   return {
     version: listing.version,
-    title: listing.title,
-    summary: listing.summary,
-    description: listing.description,
-    keywords_text: (listing.keywords ?? []).join(' '),
+    // The searched texts are composed (NFC), as search terms are (search-terms.ts): an umlaut
+    // delivered decomposed is found by the word typed on a keyboard. The document keeps what was sent.
+    title: listing.title.normalize('NFC'),
+    summary: listing.summary.normalize('NFC'),
+    description: listing.description.normalize('NFC'),
+    keywords_text: (listing.keywords ?? []).join(' ').normalize('NFC'),
     themenfelder: [...themenfelder].sort(),
     lebenslagen: [...lebenslagen].sort(),
     ozg_ids: ozgIds,

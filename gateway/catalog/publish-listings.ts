@@ -310,15 +310,14 @@ const UPDATE_COLUMNS = [
  * rows, where a VALUES list needs thirty per row (slow to bind, above all in embedded PostgreSQL).
  */
 function rowsOf(rows: Record<string, unknown>[], columns: readonly string[]) {
-  const definitions = columns
-    .filter((c) => !(c in FROM_DOCUMENT))
-    .map((c) => sql`${sql.ref(c)} ${sql.raw(COLUMN_TYPES[c]!)}`);
+  const definitions = columns.map((c) => sql`${sql.ref(c)} ${sql.raw(COLUMN_TYPES[c]!)}`);
   return sql`jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v (${sql.join(definitions)})`;
 }
 
 /**
  * The long texts are sent once, inside the document, and taken from it in SQL: the parameter is
- * then about half as large (it is the bulk of what a batch costs to send and to parse).
+ * then about half as large (it is the bulk of what a batch costs to send and to parse). A text that
+ * is stored composed (NFC) where the document has it decomposed is sent as its own column instead.
  */
 const FROM_DOCUMENT: Record<string, string> = {
   title: 'title',
@@ -329,12 +328,18 @@ const FROM_DOCUMENT: Record<string, string> = {
 /** The SQL value of a column of the recordset `v`. */
 function valueOf(column: string) {
   const field = FROM_DOCUMENT[column];
-  return field ? sql`v.document ->> ${sql.lit(field)}` : sql.ref(`v.${column}`);
+  return field
+    ? sql`coalesce(${sql.ref(`v.${column}`)}, v.document ->> ${sql.lit(field)})`
+    : sql.ref(`v.${column}`);
 }
 
 function listingRow(p: Prepared): Record<string, unknown> {
-  const { title: _title, summary: _summary, description: _description, ...rest } = p.columns;
-  return { ...rest, document: p.input.listing };
+  const row: Record<string, unknown> = { ...p.columns, document: p.input.listing };
+  const sent = p.input.listing as unknown as Record<string, unknown>;
+  for (const [column, field] of Object.entries(FROM_DOCUMENT)) {
+    if (row[column] === sent[field]) delete row[column];
+  }
+  return row;
 }
 
 function insertRow(p: Prepared): Record<string, unknown> {

@@ -8,6 +8,7 @@ import * as subscriptionsCatalogChanged from './2026-11-25T2210-subscriptions-ca
 import * as subscriptionDeliveryRetry from './2026-11-26T0100-subscription-delivery-retry.ts';
 import * as harvestConfirmedWithdrawals from './2026-11-27T0200-harvest-confirmed-withdrawals.ts';
 import * as contentHashCheck from './2026-11-27T0300-content-hash-check-without-regex.ts';
+import * as listingTextNfc from './2026-11-27T1400-listing-text-nfc.ts';
 import * as organisationIssuer from './2026-11-27T1600-organisation-issuer.ts';
 
 /** The gateway's migrations by name; names sort in the order they run. Never edit a landed migration. */
@@ -21,5 +22,6 @@ export const gatewayMigrations: Record<string, Migration> = {
   '2026-11-26T0100-subscription-delivery-retry': subscriptionDeliveryRetry,
   '2026-11-27T0200-harvest-confirmed-withdrawals': harvestConfirmedWithdrawals,
   '2026-11-27T0300-content-hash-check-without-regex': contentHashCheck,
+  '2026-11-27T1400-listing-text-nfc': listingTextNfc,
   '2026-11-27T1600-organisation-issuer': organisationIssuer,
 };
