@@ -1,6 +1,9 @@
 import { unstorable } from '../../catalog-schema/storable-text.ts';
 import { UserError } from '../errors.ts';
 
+/** The title order of browsing: DIN 5007-1 (title-sort-key.ts). */
+export const TITLE_ORDER = 'din5007';
+
 /** The position after which the next page starts, bound to the search it came from. */
 export interface Cursor {
   /** Fingerprint of the search and filter the cursor belongs to. */
@@ -8,6 +11,12 @@ export interface Cursor {
   /** Relevance of the last row (searches) or its title (browsing). */
   r?: number;
   t?: string;
+  /**
+   * Browsing: the title order the cursor continues, always TITLE_ORDER. The keyset is the title's
+   * sort key (computed from `t` again), the title and the id. Title cursors from before the German
+   * order (2026-11-27) carry none and are refused as malformed: they point into the byte order.
+   */
+  o?: typeof TITLE_ORDER;
   /** The last row's id: the tiebreaker that makes the order total. */
   i: string;
 }
@@ -30,8 +39,9 @@ const malformed = () =>
 /**
  * The longest cursor accepted, with room to spare over the longest one handed out: a title cursor
  * holds a title of up to 200 characters, which JSON and UTF-8 make up to 1,200 bytes (a control
- * character is escaped as six), an id of up to 128 and a 16-character fingerprint; base64url makes
- * that at most about 1,850 characters. (Until 2026-11-27 the limit was 1,000, and browsing stopped at a
+ * character is escaped as six), an id of up to 128, a 16-character fingerprint and the order's name
+ * (not the title's sort key, which NFKD can make 18 times as long); base64url makes that at most
+ * about 1,870 characters. (Until 2026-11-27 the limit was 1,000, and browsing stopped at a
  * title of 200 emoji: the gateway refused its own cursor.)
  */
 export const MAX_CURSOR_LENGTH = 4096;
@@ -55,6 +65,7 @@ export function decodeCursor(text: string): Cursor {
   if (c.r !== undefined && (typeof c.r !== 'number' || !Number.isFinite(c.r))) throw malformed();
   if (c.t !== undefined && (typeof c.t !== 'string' || unstorable(c.t))) throw malformed();
   if ((c.r === undefined) === (c.t === undefined)) throw malformed();
+  if (c.o !== (c.t === undefined ? undefined : TITLE_ORDER)) throw malformed();
   return c as unknown as Cursor;
 }
 

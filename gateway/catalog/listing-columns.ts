@@ -1,5 +1,6 @@
 import type { Listing } from '../../catalog-schema/generated/listing.ts';
 import { referenceData } from '../../catalog-schema/reference-data.ts';
+import { titleSortKey } from './title-sort-key.ts';
 
 const SCHUTZBEDARF_LEVEL = { NORMAL: 1, HIGH: 2, VERY_HIGH: 3 } as const;
 
@@ -35,5 +36,6 @@ export function listingColumns(listing: Listing) {
     hosting_location: listing.hostingLocation,
     schutzbedarf: listing.schutzbedarf,
     schutzbedarf_level: SCHUTZBEDARF_LEVEL[listing.schutzbedarf],
+    title_sort: titleSortKey(listing.title),
   };
 }

@@ -9,7 +9,7 @@ import { vocabulary } from './search-terms.ts';
 import { serviceColumnsSql } from './service-columns.ts';
 
 /**
- * Rows per statement. A service row has 30 columns: 1,000 rows stay well below PostgreSQL's 65,535
+ * Rows per statement. A service row has 31 columns: 1,000 rows stay well below PostgreSQL's 65,535
  * bind parameters and keep each statement's memory bounded.
  */
 const ROWS_PER_STATEMENT = 1000;
@@ -247,6 +247,7 @@ function sourceConflict(current: ServiceRow): UserError {
 const LISTING_COLUMN_TYPES = {
   version: 'text',
   title: 'text',
+  title_sort: 'text',
   summary: 'text',
   description: 'text',
   keywords_text: 'text',

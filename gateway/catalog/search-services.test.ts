@@ -236,8 +236,12 @@ describe('bad input', () => {
   it.each([
     ['a title holding U+0000', { first: 1 }, { t: 'Wohngeld\u0000' }],
     ['an id holding half a surrogate pair', { search: 'wohngeld', first: 1 }, { i: 'nordwerk/a\ud800' }],
-    ['a title cursor in a search', { search: 'wohngeld', first: 1 }, { r: undefined, t: 'Wohngeld online' }],
-    ['a relevance cursor in browsing', { first: 1 }, { t: undefined, r: 0.5 }],
+    [
+      'a title cursor in a search',
+      { search: 'wohngeld', first: 1 },
+      { r: undefined, t: 'Wohngeld online', o: 'din5007' },
+    ],
+    ['a relevance cursor in browsing', { first: 1 }, { t: undefined, o: undefined, r: 0.5 }],
   ])('rejects a cursor of this very search with %s as malformed', async (_name, variables, change) => {
     const first = await t.graphql(SEARCH, variables);
     expect(first.data!.services.pageInfo.hasNextPage).toBe(true);

@@ -6,9 +6,10 @@ import { referenceData } from '../../catalog-schema/reference-data.ts';
 import type { Database } from '../database/database.ts';
 import type { ServiceRow } from '../database/schema.ts';
 import { UserError } from '../errors.ts';
-import { checkCursor, decodeCursor, encodeCursor, type Cursor } from './cursor.ts';
+import { checkCursor, decodeCursor, encodeCursor, TITLE_ORDER, type Cursor } from './cursor.ts';
 import { words } from './search-terms.ts';
 import { serviceColumnsSql } from './service-columns.ts';
+import { titleSortKey } from './title-sort-key.ts';
 
 export interface ServiceFilter {
   themenfeld?: readonly string[] | null;
@@ -298,12 +299,16 @@ async function queryPage(
       order by rank desc, s.id
       limit ${first + 1}`.execute(db));
   } else {
-    if (cursor) filters.push(sql`(s.title, s.id) > (${cursor.t}, ${cursor.i})`);
+    // German dictionary order (title-sort-key.ts), then the exact title and the id.
+    if (cursor) {
+      const key = titleSortKey(cursor.t!);
+      filters.push(sql`(s.title_sort, s.title, s.id) > (${key}, ${cursor.t}, ${cursor.i})`);
+    }
     ({ rows } = await sql<ServiceRow>`
       select ${serviceColumnsSql('s')}
       from service s
       where ${where(filters)}
-      order by s.title, s.id
+      order by s.title_sort, s.title, s.id
       limit ${first + 1}`.execute(db));
   }
   const hasNextPage = rows.length > first;
@@ -315,7 +320,7 @@ async function queryPage(
       const position: Cursor =
         rank !== undefined
           ? { f: fingerprint, r: rank, i: row.id }
-          : { f: fingerprint, t: row.title, i: row.id };
+          : { f: fingerprint, t: row.title, o: TITLE_ORDER, i: row.id };
       return { cursor: encodeCursor(position), node };
     }),
   };

@@ -11,6 +11,7 @@ export const SERVICE_COLUMNS = [
   'content_hash',
   'document',
   'title',
+  'title_sort',
   'summary',
   'description',
   'keywords_text',

@@ -49,6 +49,8 @@ export interface ServiceTable {
   /** The listing document as published (jsonb). */
   document: ColumnType<unknown, string, string>;
   title: string;
+  /** The title's key for the German alphabetical order (title-sort-key.ts), compared in byte order. */
+  title_sort: string;
   summary: string;
   description: string;
   /** Keywords joined by spaces, for the search vector. */

@@ -13,7 +13,7 @@ export interface Loaders {
   organisation: DataLoader<string, OrganisationRow | null>;
   service: DataLoader<string, ServiceRow | null>;
   activeServiceCount: DataLoader<string, number>;
-  /** The first `first` ACTIVE services of an OZG-Leistung, by title. */
+  /** The first `first` ACTIVE services of an OZG-Leistung, by title (German order, title-sort-key.ts). */
   activeServicesByOzgId: DataLoader<{ ozgId: string; first: number }, ServiceRow[], string>;
   /** Certificates by service id, newest first (certification status is computed from them). */
   certificatesByService: DataLoader<string, CertificateRow[]>;
@@ -58,10 +58,10 @@ export function createLoaders(db: Kysely<Database>): Loaders {
           cross join lateral (
             select ${serviceColumnsSql('s')} from service s
             where s.status = 'ACTIVE' and s.ozg_ids @> array[o.id]
-            order by s.title, s.id
+            order by s.title_sort, s.title, s.id
             limit ${limit}
           ) s
-          order by o.id, s.title, s.id`.execute(db);
+          order by o.id, s.title_sort, s.title, s.id`.execute(db);
         const byOzgId = new Map<string, ServiceRow[]>();
         for (const { ozg_key, ...row } of rows) {
           const list = byOzgId.get(ozg_key) ?? [];

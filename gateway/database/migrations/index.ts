@@ -10,6 +10,7 @@ import * as harvestConfirmedWithdrawals from './2026-11-27T0200-harvest-confirme
 import * as contentHashCheck from './2026-11-27T0300-content-hash-check-without-regex.ts';
 import * as listingTextNfc from './2026-11-27T1400-listing-text-nfc.ts';
 import * as organisationIssuer from './2026-11-27T1600-organisation-issuer.ts';
+import * as serviceTitleSort from './2026-11-27T1500-service-title-sort.ts';
 
 /** The gateway's migrations by name; names sort in the order they run. Never edit a landed migration. */
 export const gatewayMigrations: Record<string, Migration> = {
@@ -23,5 +24,6 @@ export const gatewayMigrations: Record<string, Migration> = {
   '2026-11-27T0200-harvest-confirmed-withdrawals': harvestConfirmedWithdrawals,
   '2026-11-27T0300-content-hash-check-without-regex': contentHashCheck,
   '2026-11-27T1400-listing-text-nfc': listingTextNfc,
+  '2026-11-27T1500-service-title-sort': serviceTitleSort,
   '2026-11-27T1600-organisation-issuer': organisationIssuer,
 };
