@@ -9,6 +9,7 @@ import {
   NotificationSignatureError,
   verifyNotificationSignature,
 } from '../../catalog-schema/notification-signature.ts';
+import { DATE_TIME_EXPECTED, parseDateTime } from '../../catalog-schema/date-time.ts';
 import {
   bearerTokenVerifier,
   TokenCheckUnavailable,
@@ -85,8 +86,8 @@ const DateTime = new GraphQLScalarType<Date, string>({
 });
 
 function parseDate(value: unknown): Date {
-  const date = typeof value === 'string' ? new Date(value) : new Date(NaN);
-  if (Number.isNaN(date.getTime())) throw badInput('DateTime must be an ISO 8601 string');
+  const date = typeof value === 'string' ? parseDateTime(value) : null;
+  if (!date) throw badInput(DATE_TIME_EXPECTED);
   return date;
 }
 

@@ -188,7 +188,13 @@ describe('serving a folder of listing documents', () => {
   });
 
   it('refuses a page size outside 1 to 500 and a foreign cursor (BAD_USER_INPUT)', async () => {
-    for (const variables of [{ first: 0 }, { first: 501 }, { after: 'bm9wZQ' }, { since: 'gestern' }]) {
+    for (const variables of [
+      { first: 0 },
+      { first: 501 },
+      { after: 'bm9wZQ' },
+      { since: 'gestern' },
+      { since: '2026-11-27T10:00:00' },
+    ]) {
       const response = await query(url, LISTINGS, variables);
       expect(response.errors?.[0]?.extensions.code).toBe('BAD_USER_INPUT');
     }
