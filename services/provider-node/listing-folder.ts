@@ -6,17 +6,25 @@ import { contentHash } from '../../catalog-schema/canonical-json.ts';
 /** One listing document the node serves. */
 export interface FolderListing {
   id: string;
-  /** The file's modification time, to the millisecond: when the listing last changed. */
+  /**
+   * When the listing last changed, to the millisecond: the later of the file's modification time and
+   * its change time. A file moved or copied in with its old modification time (`mv`, `cp -p`,
+   * `rsync -a`, `tar x`) gets a new change time, so an incremental harvest does not pass it over.
+   */
   updatedAt: Date;
   contentHash: string;
   document: Record<string, unknown>;
   file: string;
 }
 
-/** A file in the folder that is not served, and why. */
+/**
+ * A file in the folder that cannot be read, and why. Until it can be read again, the listing it last
+ * held (if the node read it since it started) is served as it was: `servingLastReadable`.
+ */
 export interface UnreadableFile {
   file: string;
   reason: string;
+  servingLastReadable: boolean;
 }
 
 export interface FolderSnapshot {
@@ -33,8 +41,13 @@ interface CachedFile {
   size: number;
   /** When the file was read (Date.now(), taken before reading). */
   readAt: number;
-  result: { listing: Omit<FolderListing, 'file'> } | { reason: string };
+  result: FileResult;
 }
+
+type FileListing = Omit<FolderListing, 'file'>;
+
+/** A file's listing, or why it cannot be read and the listing it held when it last could. */
+type FileResult = { listing: FileListing } | { reason: string; lastReadable: FileListing | null };
 
 /**
  * How long after its modification time a file is read again on every request, its cache entry not
@@ -71,23 +84,30 @@ export class ListingFolder {
     for (const name of names) {
       const result = this.#file(name);
       if (!result) continue;
+      // A file caught half-written, or saved with a typo, must not make a full harvest withdraw its
+      // listing: the version last read is served until the file can be read again.
+      const listing = 'listing' in result ? result.listing : result.lastReadable;
       if ('reason' in result) {
-        unreadable.push({ file: name, reason: result.reason });
-        continue;
+        unreadable.push({ file: name, reason: result.reason, servingLastReadable: listing !== null });
       }
-      const other = fileOfId.get(result.listing.id);
+      if (!listing) continue;
+      const other = fileOfId.get(listing.id);
       if (other) {
-        unreadable.push({ file: name, reason: `id ${result.listing.id} is already served from ${other}` });
+        unreadable.push({
+          file: name,
+          reason: `id ${listing.id} is already served from ${other}`,
+          servingLastReadable: false,
+        });
         continue;
       }
-      fileOfId.set(result.listing.id, name);
-      listings.push({ ...result.listing, file: name });
+      fileOfId.set(listing.id, name);
+      listings.push({ ...listing, file: name });
     }
     for (const name of this.#cache.keys()) if (!names.includes(name)) this.#cache.delete(name);
     return { listings, unreadable };
   }
 
-  #file(name: string): CachedFile['result'] | null {
+  #file(name: string): FileResult | null {
     let stat;
     try {
       stat = statSync(join(this.#dir, name));
@@ -95,6 +115,7 @@ export class ListingFolder {
       return null; // removed between listing and reading
     }
     if (!stat.isFile()) return null;
+    const changedMs = Math.max(stat.mtimeMs, stat.ctimeMs);
     const cached = this.#cache.get(name);
     if (
       cached &&
@@ -102,11 +123,22 @@ export class ListingFolder {
       cached.ctimeMs === stat.ctimeMs &&
       cached.ino === stat.ino &&
       cached.size === stat.size &&
-      cached.readAt - stat.mtimeMs >= RACY_MS
+      cached.readAt - changedMs >= RACY_MS
     )
       return cached.result;
     const readAt = Date.now();
-    const result = parseListingFile(join(this.#dir, name), new Date(Math.floor(stat.mtimeMs)));
+    const parsed = parseListingFile(join(this.#dir, name), new Date(Math.floor(changedMs)));
+    const result: FileResult =
+      'listing' in parsed
+        ? parsed
+        : {
+            reason: parsed.reason,
+            lastReadable: cached
+              ? 'listing' in cached.result
+                ? cached.result.listing
+                : cached.result.lastReadable
+              : null,
+          };
     this.#cache.set(name, {
       mtimeMs: stat.mtimeMs,
       ctimeMs: stat.ctimeMs,
@@ -119,7 +151,7 @@ export class ListingFolder {
   }
 }
 
-function parseListingFile(path: string, updatedAt: Date): CachedFile['result'] {
+function parseListingFile(path: string, updatedAt: Date): { listing: FileListing } | { reason: string } {
   let document: unknown;
   try {
     const text = readFileSync(path, 'utf8');

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -54,9 +54,10 @@ const LISTINGS = `query ($since: DateTime, $first: Int, $after: String) {
   }
 }`;
 
-function at(dir: string, file: string, iso: string): void {
-  const time = new Date(iso);
-  utimesSync(join(dir, file), time, time);
+/** A file's `updatedAt` at the node: the later of its modification and change time, to the millisecond. */
+function changedAt(dir: string, file: string): string {
+  const stat = statSync(join(dir, file));
+  return new Date(Math.floor(Math.max(stat.mtimeMs, stat.ctimeMs))).toISOString();
 }
 
 describe('serving a folder of listing documents', () => {
@@ -65,7 +66,9 @@ describe('serving a folder of listing documents', () => {
 
   beforeAll(async () => {
     const yaml = makeListing({ id: 'gewerbe', title: 'Gewerbeanmeldung' });
-    dir = folder({
+    // Written one after the other, 20 ms apart, so that each file changed at a time of its own.
+    dir = folder({});
+    const files = {
       'a.json': JSON.stringify(makeListing({ id: 'alpha' })),
       'b.json': JSON.stringify(makeListing({ id: 'beta' })),
       'c.yaml': `id: ${yaml.id}\nversion: '1.0.0'\ntitle: ${yaml.title}\nsummary: ${yaml.summary}\ndescription: ${yaml.description}\nefa: false\navailableIn: [DE-SH]\noperatingModel: SAAS\nhostingLocation: DE\nschutzbedarf: NORMAL\nplans:\n  - { id: standard, name: Standard, pricingModel: FLAT, priceEur: 10 }\ncontact: { name: Testteam, email: test@example.org }\n`,
@@ -73,10 +76,11 @@ describe('serving a folder of listing documents', () => {
       'no-id.json': '{"title": "x"}',
       'twin.json': JSON.stringify(makeListing({ id: 'alpha', title: 'Zwilling' })),
       'notes.txt': 'not a listing',
-    });
-    at(dir, 'a.json', '2026-01-01T00:00:00.000Z');
-    at(dir, 'b.json', '2026-02-01T00:00:00.000Z');
-    at(dir, 'c.yaml', '2026-03-01T00:00:00.000Z');
+    };
+    for (const [name, text] of Object.entries(files)) {
+      writeFileSync(join(dir, name), text);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     url = await start(createProviderNode({ dir, providerId: 'nordwerk' }));
   });
 
@@ -84,9 +88,9 @@ describe('serving a folder of listing documents', () => {
     const { data } = await query(url, LISTINGS);
     expect(data.listings.totalCount).toBe(3);
     expect(data.listings.nodes.map((n: any) => [n.id, n.updatedAt])).toEqual([
-      ['alpha', '2026-01-01T00:00:00.000Z'],
-      ['beta', '2026-02-01T00:00:00.000Z'],
-      ['gewerbe', '2026-03-01T00:00:00.000Z'],
+      ['alpha', changedAt(dir, 'a.json')],
+      ['beta', changedAt(dir, 'b.json')],
+      ['gewerbe', changedAt(dir, 'c.yaml')],
     ]);
     const gewerbe = data.listings.nodes[2];
     expect(gewerbe.document).toEqual(makeListing({ id: 'gewerbe', title: 'Gewerbeanmeldung' }));
@@ -115,16 +119,17 @@ describe('serving a folder of listing documents', () => {
   });
 
   it('serves only what changed at or after updatedSince', async () => {
-    const { data } = await query(url, LISTINGS, { since: '2026-02-01T00:00:00.000Z' });
+    const { data } = await query(url, LISTINGS, { since: changedAt(dir, 'b.json') });
     expect(data.listings.nodes.map((n: any) => n.id)).toEqual(['beta', 'gewerbe']);
   });
 
   it('serves an edited, a new and without a removed file on the next request', async () => {
+    const since = changedAt(dir, 'twin.json');
     writeFileSync(join(dir, 'b.json'), JSON.stringify(makeListing({ id: 'beta', title: 'Beta neu' })));
     writeFileSync(join(dir, 'd.json'), JSON.stringify(makeListing({ id: 'delta' })));
     unlinkSync(join(dir, 'a.json'));
-    const { data } = await query(url, LISTINGS, { since: '2026-03-02T00:00:00.000Z' });
-    // With a.json gone, twin.json (written when the test began) serves alpha.
+    const { data } = await query(url, LISTINGS, { since });
+    // With a.json gone, twin.json (written last when the test began) serves alpha.
     expect(data.listings.nodes.map((n: any) => [n.id, n.document.title]).sort()).toEqual([
       ['alpha', 'Zwilling'],
       ['beta', 'Beta neu'],
