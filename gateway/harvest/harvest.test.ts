@@ -115,6 +115,8 @@ describe('incremental harvest, full sync and provenance', () => {
   beforeAll(async () => {
     alpha = await node(listingsOf('alpha', 10));
     await provider('alpha', alpha.url);
+    // The deltas below count what changed since the full sync: its files must predate it.
+    await alpha.settle();
   });
 
   it('starts with a full sync that creates every listing, through the audited write path', async () => {

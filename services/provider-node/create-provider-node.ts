@@ -20,7 +20,7 @@ import { requestUrl } from '../../gateway/http/request-url.ts';
 import { ListingFolder, type FolderListing } from './listing-folder.ts';
 
 /** How much earlier than the clock a page's `asOf` is (see the listings resolver). */
-const AS_OF_MARGIN_MS = 2000;
+export const AS_OF_MARGIN_MS = 2000;
 
 export interface ProviderNodeConfig {
   /** The folder of listing documents (JSON or YAML, one listing per file). */

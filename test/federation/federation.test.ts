@@ -91,6 +91,8 @@ beforeAll(async () => {
     res.on('error', () => undefined);
     pump();
   });
+  // The runs after the first full syncs count what changed since: the files must predate those syncs.
+  await Promise.all(Object.values(nodes).map((node) => node!.settle()));
   Object.assign(urls, {
     nordwerk: nodes.nordwerk.url,
     suedwerk: nodes.suedwerk.url,

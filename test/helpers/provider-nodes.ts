@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Listing } from '../../catalog-schema/generated/listing.ts';
 import {
+  AS_OF_MARGIN_MS,
   createProviderNode,
   type ProviderNodeConfig,
 } from '../../services/provider-node/create-provider-node.ts';
@@ -15,8 +16,18 @@ export interface TestProviderNode {
   dir: string;
   /** The `updatedSince` of each listings request, in order (null for the full snapshot). */
   requests: (string | null)[];
-  /** Writes (or rewrites) a listing document; `at` sets its change time. */
+  /**
+   * Writes (or rewrites) a listing document; `at` sets its modification time (its `updatedAt` at the
+   * node only when later than the change time, which is the time of writing).
+   */
   write(listing: Listing | Record<string, unknown>, options?: { at?: Date; file?: string }): void;
+  /**
+   * Waits until every file written so far is older than the `asOf` of the node's next answer. A file
+   * written less than AS_OF_MARGIN_MS before a harvest is in that harvest and again in the next delta
+   * (the node dates a listing by its file's change time, which cannot be set back): a test that counts
+   * what a delta fetches settles the node before the harvest the delta follows.
+   */
+  settle(): Promise<void>;
   remove(localId: string): void;
   close(): Promise<void>;
 }
@@ -27,12 +38,14 @@ export async function startProviderNode(
   config: Omit<ProviderNodeConfig, 'dir'> = {},
 ): Promise<TestProviderNode> {
   const dir = mkdtempSync(join(tmpdir(), 'vc-provider-'));
+  let lastWrite = 0;
   const write: TestProviderNode['write'] = (listing, options = {}) => {
     const path = join(dir, options.file ?? `${String(listing.id)}.json`);
     writeFileSync(path, JSON.stringify(listing, null, 2));
     if (options.at) utimesSync(path, options.at, options.at);
+    lastWrite = Date.now();
   };
-  for (const listing of listings) write(listing, { at: new Date(Date.now() - 60_000) });
+  for (const listing of listings) write(listing);
   const requests: (string | null)[] = [];
   const node = createProviderNode({
     dir,
@@ -48,6 +61,10 @@ export async function startProviderNode(
     dir,
     requests,
     write,
+    settle: () =>
+      new Promise((resolve) =>
+        setTimeout(resolve, Math.max(0, lastWrite + AS_OF_MARGIN_MS + 50 - Date.now())),
+      ),
     remove: (localId) => unlinkSync(join(dir, `${localId}.json`)),
     close: async () => {
       await node.close();
