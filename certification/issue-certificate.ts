@@ -6,7 +6,7 @@ import { appendAuditEvent } from './audit-chain.ts';
 import type { CertificationActor } from './certification-actor.ts';
 import { currentProfile, profileIds } from './criteria.ts';
 import { lockServiceForShare } from './locked-service.ts';
-import type { CertificateSigner } from './signing-keys.ts';
+import { SIGNING_KEY_FILE_VARIABLE, type CertificateSigner } from './signing-keys.ts';
 import type { CertificateRow, CertifiedCheck, CheckRow, ListingRequirements } from './schema.ts';
 
 /** Why a required criterion does not count towards a certificate (extensions.problems[].reason). */
@@ -168,6 +168,24 @@ export async function issueCertificate(
       checkedAt: c.checked_at.toISOString(),
       validUntil: c.valid_until.toISOString(),
     }));
+    // A rotation retires the key this process loaded at start (another replica started with a new
+    // key, or this one's key file was replaced): nothing may sign with it any more. `for share` makes a
+    // rotation that retires the key wait until this certificate is committed, and makes this issue see
+    // a rotation that committed while it waited.
+    const key = await trx
+      .selectFrom('certification_signing_key')
+      .select(['kid', 'retired_at'])
+      .where('kid', '=', signer.kid)
+      .forShare()
+      .executeTakeFirst();
+    if (!key) throw new Error(`signing key ${signer.kid} is not registered`);
+    if (key.retired_at !== null) {
+      throw new UserError(
+        'PRECONDITION_FAILED',
+        `This gateway replica signs with key ${key.kid}, which was retired at ${key.retired_at.toISOString()} when a replica started with another key; it issues no certificates with it. Restart this replica with the current key (${SIGNING_KEY_FILE_VARIABLE}), or issue through a replica that runs with it.`,
+        { reason: 'SIGNING_KEY_RETIRED', keyId: key.kid, retiredAt: key.retired_at.toISOString() },
+      );
+    }
     const jws = await signer.sign({
       sub: service.id,
       jti: id,

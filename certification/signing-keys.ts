@@ -130,7 +130,9 @@ async function makeCurrent(
       })
       .execute();
   } else if (known.retired_at !== null) {
-    // A key that signed before signs again (a rotation rolled back): it is current once more.
+    // A key that signed before signs again (a rotation rolled back, or a replica restarted with the old
+    // key file): it is current once more, and the replicas that run with the key it replaces stop
+    // issuing (issue-certificate.ts). Recorded in the audit chain below.
     await trx
       .updateTable('certification_signing_key')
       .set({ retired_at: null })
@@ -153,6 +155,14 @@ async function makeCurrent(
       action: 'signing-key.registered',
       subject: `signing-key:${key.kid}`,
       payload: { kid: key.kid, alg: key.alg, origin: key.origin, publicJwk: key.publicJwk },
+    });
+  } else if (known.retired_at !== null) {
+    await appendAuditEvent(trx, {
+      actor: SYSTEM_ACTOR,
+      action: 'signing-key.reinstated',
+      subject: `signing-key:${key.kid}`,
+      // The keys it replaces follow as `signing-key.retired` events naming it as their successor.
+      payload: { kid: key.kid, retiredAt: known.retired_at.toISOString() },
     });
   }
   for (const { kid } of retired) {

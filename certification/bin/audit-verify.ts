@@ -1,5 +1,6 @@
 // npm run audit:verify: walks the audit chain of the catalogue's database (DATABASE_URL, or the
-// embedded database in DATA_DIR, as the gateway uses them) and names the first broken link.
+// embedded database in DATA_DIR, as the gateway uses them) and names the first broken link, or the
+// first check or certificate that disagrees with its events.
 // Exit code 0: intact; 1: broken; 2: the database could not be read.
 import { existsSync } from 'node:fs';
 import { configFromEnv } from '../../gateway/config.ts';
@@ -23,8 +24,13 @@ async function main(): Promise<number> {
       );
       return 0;
     }
-    console.log(`Audit chain BROKEN at event ${report.brokenAt!.sequence}: ${report.brokenAt!.problem}.`);
-    console.log(`${report.events} events before it link up.`);
+    const { sequence, row, problem } = report.brokenAt!;
+    console.log(`Audit chain BROKEN at ${row ? `${row.table} ${row.id}` : `event ${sequence}`}: ${problem}.`);
+    console.log(
+      row
+        ? `All ${report.events} events link up; the row disagrees with them.`
+        : `${report.events} events before it link up.`,
+    );
     return 1;
   } finally {
     await database?.close();
