@@ -64,8 +64,8 @@ export function serviceId(providerId: string, localId: string): string {
 /**
  * Publishes a listing for a provider in one transaction: creates the service, records a new revision
  * when the content changed, reactivates a withdrawn listing, and writes nothing when the same content
- * is already active. A listing belongs to one source: a pushed listing cannot be replaced by harvest
- * and the other way round (CONFLICT).
+ * is already active. An active listing belongs to one source: a pushed listing cannot be replaced by
+ * harvest and the other way round (CONFLICT); a withdrawn one may be taken over by the other source.
  */
 export async function publishListing(
   db: Kysely<Database>,
@@ -79,7 +79,7 @@ export async function publishListing(
 
 /**
  * Withdraws a service: it leaves search results but stays readable by id. Withdrawing a withdrawn
- * service changes nothing.
+ * service changes nothing, whichever source withdraws it; an active one only its own source may.
  */
 export async function withdrawService(
   db: Kysely<Database>,
@@ -102,14 +102,16 @@ export async function withdrawService(
       throw new UserError('NOT_FOUND', `There is no service ${input.serviceId}.`, {
         serviceId: input.serviceId,
       });
+    if (current.status === 'WITHDRAWN') return current;
     if (current.source !== input.source) {
       throw new UserError(
         'CONFLICT',
-        `Service ${current.id} is harvested from ${current.source_endpoint ?? 'the provider endpoint'}; remove it there and the next full harvest withdraws it.`,
+        current.source === 'HARVEST'
+          ? `Service ${current.id} is harvested from ${current.source_endpoint ?? 'the provider endpoint'}; remove it there and the next full harvest withdraws it.`
+          : `Service ${current.id} was published by push; only push withdraws it.`,
         { serviceId: current.id, source: current.source },
       );
     }
-    if (current.status === 'WITHDRAWN') return current;
     const withdrawn = await trx
       .updateTable('service')
       .set({

@@ -27,13 +27,14 @@ interface Prepared {
  * Publishes many listings in one transaction with exactly the guarantees of publishing them one by
  * one with `publishListing`, in input order: a new id is created with revision 1; changed content
  * becomes a new revision; a withdrawn listing is reactivated; identical active content writes
- * nothing (no row, no timestamp, no hook); a listing of the other source (push vs harvest) is a
- * CONFLICT that rolls the whole batch back; the search vocabulary is extended, once per batch and
- * in sorted order, so that concurrent publishes cannot deadlock on new words; the write hooks run
- * inside the transaction for every write, once, after the batch's last write (so the audit chain's
- * lock comes after every row lock of the batch, also when an id repeats or the batch spans several
- * statements). Costs a handful of statements per 1,000 listings instead of four per listing. Every
- * listing must have passed `validateListing`.
+ * nothing (no row, no timestamp, no hook); an active listing of the other source (push vs harvest)
+ * is a CONFLICT that rolls the whole batch back, while a withdrawn one is taken over (reactivated
+ * with this source, numbered on like any reactivation); the search vocabulary is extended, once per
+ * batch and in sorted order, so that concurrent publishes cannot deadlock on new words; the write
+ * hooks run inside the transaction for every write, once, after the batch's last write (so the audit
+ * chain's lock comes after every row lock of the batch, also when an id repeats or the batch spans
+ * several statements). Costs a handful of statements per 1,000 listings instead of four per listing.
+ * Every listing must have passed `validateListing`.
  */
 export async function publishListings(
   db: Kysely<Database>,
@@ -142,7 +143,8 @@ async function publishRound(trx: Transaction<Database>, round: Prepared[]): Prom
       if (outcomes.has(p.id)) continue;
       const row = currentById.get(p.id);
       if (!row) throw new Error(`service ${p.id} neither inserted nor found`);
-      if (row.source !== p.input.source) throw sourceConflict(row);
+      // One owner per listing while it is active; once withdrawn, the other source may take it over.
+      if (row.source !== p.input.source && row.status === 'ACTIVE') throw sourceConflict(row);
       if (row.content_hash === p.hash && row.status === 'ACTIVE') {
         // Same content again: nothing is written, not even a timestamp, unless it now comes from
         // another endpoint URL (the provider moved its endpoint): then only where it comes from.
@@ -237,8 +239,8 @@ function sourceConflict(current: ServiceRow): UserError {
   return new UserError(
     'CONFLICT',
     current.source === 'HARVEST'
-      ? `Service ${current.id} is harvested from ${current.source_endpoint ?? 'the provider endpoint'}; change it there, not by push.`
-      : `Service ${current.id} was published by push; a harvested listing with the same id cannot replace it. Withdraw or rename one of them.`,
+      ? `Service ${current.id} is harvested from ${current.source_endpoint ?? 'the provider endpoint'}; change it there, not by push (once a full harvest has withdrawn it, it can be pushed).`
+      : `Service ${current.id} was published by push and is active; a harvested listing with the same id cannot replace it. Withdraw or rename one of them: once the pushed listing is withdrawn, harvest takes the id over.`,
     { serviceId: current.id, source: current.source },
   );
 }
@@ -302,6 +304,7 @@ const UPDATE_COLUMNS = [
   'content_hash',
   'document',
   ...LISTING_COLUMNS,
+  'source',
   'source_endpoint',
   'fetched_at',
 ] as const;
@@ -374,6 +377,7 @@ async function updateServices(trx: Transaction<Database>, changes: Change[]): Pr
     revision,
     content_changed: contentChanged,
     content_hash: p.hash,
+    source: p.input.source,
     source_endpoint: p.endpoint,
     fetched_at: p.fetchedAt.toISOString(),
   }));
@@ -385,6 +389,7 @@ async function updateServices(trx: Transaction<Database>, changes: Change[]): Pr
         content_hash = v.content_hash,
         document = v.document,
         ${sql.join(LISTING_COLUMNS.map((c) => sql`${sql.ref(c)} = ${valueOf(c)}`))},
+        source = v.source,
         source_endpoint = v.source_endpoint,
         fetched_at = v.fetched_at,
         updated_at = now(),

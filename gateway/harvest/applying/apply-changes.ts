@@ -45,7 +45,8 @@ function conflict(providerId: string, localId: string, message: string): Harvest
 /**
  * Applies validated changes through the catalogue's own write path (publish, withdraw, with the
  * server's hooks). Content the catalogue already holds is counted as unchanged without opening a
- * transaction. A listing whose id was pushed is refused (CONFLICT), never overwritten. After a full
+ * transaction. A listing whose id was pushed and is active is refused (CONFLICT), never overwritten;
+ * a withdrawn pushed listing is taken over (reactivated as harvested). After a full
  * snapshot, the provider's harvested listings that were not served are withdrawn, unless there are
  * more of them than the allowed share: then nothing is withdrawn and the list is returned as held.
  */
@@ -75,12 +76,12 @@ export async function applyChanges(
   const toPublish: Listing[] = [];
   for (const listing of changes.accepted) {
     const row = current.get(listing.id);
-    if (row?.source === 'PUSH') {
+    if (row?.source === 'PUSH' && row.status === 'ACTIVE') {
       counts.rejections.push(
         conflict(
           providerId,
           listing.id,
-          `${serviceId(providerId, listing.id)} was published by push; the harvested listing with the same id is not applied. Withdraw or rename one of them.`,
+          `${serviceId(providerId, listing.id)} was published by push and is active; the harvested listing with the same id is not applied. Withdraw or rename one of them: once the pushed listing is withdrawn, the next full harvest takes the id over.`,
         ),
       );
     } else if (

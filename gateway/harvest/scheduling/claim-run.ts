@@ -8,7 +8,15 @@ export interface ClaimedRun {
   endpoint: HarvestEndpointRow;
   run: HarvestRunRow;
   owner: string;
+  /**
+   * The endpoint's next_run_at as claimed, exactly (seconds since the epoch, to the microsecond;
+   * the Date in `endpoint` keeps milliseconds only): finishing compares it with the row's.
+   */
+  claimedNextRunAt: string;
 }
+
+/** The endpoint row a claim returns, with its next_run_at in full precision. */
+type ClaimedEndpointRow = HarvestEndpointRow & { claimed_next_run_at: string };
 
 export interface ClaimOptions {
   /** Who claims: unique per harvester instance (host, process, random). */
@@ -60,11 +68,12 @@ export async function abandonExpiredRuns(db: Kysely<Database>): Promise<number> 
 
 async function startRun(
   trx: Transaction<Database>,
-  endpoint: HarvestEndpointRow,
+  claimed: ClaimedEndpointRow,
   owner: string,
   trigger: HarvestTrigger,
   mode: HarvestMode,
 ): Promise<ClaimedRun> {
+  const { claimed_next_run_at: claimedNextRunAt, ...endpoint } = claimed;
   // A run still RUNNING under an expired lease belongs to a replica that died or stalled.
   await trx
     .updateTable('harvest_run')
@@ -85,7 +94,7 @@ async function startRun(
     })
     .returningAll()
     .executeTakeFirstOrThrow();
-  return { endpoint, run: runRow(run), owner };
+  return { endpoint, run: runRow(run), owner, claimedNextRunAt };
 }
 
 /**
@@ -96,7 +105,7 @@ async function startRun(
  */
 export async function claimDueRun(db: Kysely<Database>, options: ClaimOptions): Promise<ClaimedRun | null> {
   return db.transaction().execute(async (trx) => {
-    const { rows } = await sql<HarvestEndpointRow>`
+    const { rows } = await sql<ClaimedEndpointRow>`
       with due as (
         select provider_id from harvest_endpoint
         where enabled
@@ -111,7 +120,7 @@ export async function claimDueRun(db: Kysely<Database>, options: ClaimOptions): 
              lease_expires_at = now() + make_interval(secs => ${options.leaseSeconds})
         from due
        where e.provider_id = due.provider_id
-      returning e.*`.execute(trx);
+      returning e.*, extract(epoch from e.next_run_at)::text as claimed_next_run_at`.execute(trx);
     const endpoint = rows[0];
     if (!endpoint) return null;
     return startRun(trx, endpoint, options.owner, 'SCHEDULE', modeFor(endpoint, options.now));
@@ -128,13 +137,13 @@ export async function claimRunNow(
   options: Omit<ClaimOptions, 'now'> & { fullSync: boolean },
 ): Promise<ClaimedRun | null> {
   return db.transaction().execute(async (trx) => {
-    const { rows } = await sql<HarvestEndpointRow>`
+    const { rows } = await sql<ClaimedEndpointRow>`
       update harvest_endpoint
          set lease_owner = ${options.owner},
              lease_expires_at = now() + make_interval(secs => ${options.leaseSeconds})
        where provider_id = ${providerId}
          and (lease_expires_at is null or lease_expires_at < now())
-      returning *`.execute(trx);
+      returning *, extract(epoch from next_run_at)::text as claimed_next_run_at`.execute(trx);
     const endpoint = rows[0];
     if (!endpoint) return null;
     return startRun(

@@ -1,9 +1,14 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../../database/database.ts';
 import { MAX_REPORTED_REJECTIONS } from '../processing/validate-changes.ts';
 import { runRow, type HarvestRunRow } from '../store/harvest-tables.ts';
 import type { HarvestCounts, HarvestFailureCode } from '../types.ts';
 import type { ClaimedRun } from './claim-run.ts';
+
+/** A jsonb parameter: the value as JSON text, or SQL null. */
+function jsonOrNull(value: unknown): string | null {
+  return value == null ? null : JSON.stringify(value);
+}
 
 /** How a run ended. */
 export type RunOutcome =
@@ -67,7 +72,9 @@ export async function finishRun(
       .executeTakeFirst();
     if (!run) return null;
 
-    const next = (seconds: number) =>
+    // From the scheduler's clock (or the database's, if later); the interval is the row's current
+    // one, not the claimed one, so that an interval changed during the run applies to the next run.
+    const next = (seconds: number | RawBuilder<number>) =>
       sql<Date>`greatest(${options.now}::timestamptz, now()) + make_interval(secs => ${seconds})`;
     const mine = trx
       .updateTable('harvest_endpoint')
@@ -80,6 +87,22 @@ export async function finishRun(
       await mine.set(release).execute();
       return runRow(run);
     }
+    // What others changed while the run was in flight is kept. A slot someone else set meanwhile
+    // (registering a shorter interval, resuming a paused endpoint, confirming a held full sync) is
+    // never moved later. A full sync requested meanwhile (a coordinator confirmed a held run) was not
+    // the one this run made: its request and its confirmed withdrawals stay, and it is due at once,
+    // also when the confirmation left the slot as it was because this run's slot was already past
+    // (then it is due now: the slot this run took cannot be run again, see harvest_run_once).
+    const requestedMeanwhile = sql<boolean>`(
+      (full_sync_requested and not ${endpoint.full_sync_requested}::boolean)
+      or withdrawal_confirmed is distinct from ${jsonOrNull(endpoint.withdrawal_confirmed)}::jsonb)`;
+    const nextRun = (at: RawBuilder<Date>) => sql<Date>`case
+      when extract(epoch from next_run_at) <> ${claim.claimedNextRunAt}::numeric then least(next_run_at, ${at})
+      when ${requestedMeanwhile} then least(now(), ${at})
+      else ${at} end`;
+    const unlessRequestedMeanwhile = <T>(cleared: RawBuilder<T>, column: string) =>
+      sql<T>`case when ${requestedMeanwhile} then ${sql.ref(column)} else ${cleared} end`;
+    const currentInterval = sql<number>`interval_seconds`;
     let schedule;
     if (outcome.kind === 'applied') {
       const fullSyncDone = claim.run.mode === 'FULL' && status === 'SUCCEEDED';
@@ -88,23 +111,24 @@ export async function finishRun(
         last_harvested_at: sql<Date>`now()`,
         consecutive_failures: 0,
         circuit_open_until: null,
-        next_run_at: next(endpoint.interval_seconds),
+        next_run_at: nextRun(next(currentInterval)),
         ...(fullSyncDone && {
           last_full_sync_at: sql<Date>`now()`,
-          full_sync_requested: false,
-          withdrawal_allowance: 0,
-          withdrawal_confirmed: null,
+          full_sync_requested: unlessRequestedMeanwhile(sql<boolean>`false`, 'full_sync_requested'),
+          withdrawal_allowance: unlessRequestedMeanwhile(sql<number>`0`, 'withdrawal_allowance'),
+          withdrawal_confirmed: unlessRequestedMeanwhile(sql<null>`null`, 'withdrawal_confirmed'),
         }),
       };
     } else {
       // The circuit: after enough failures in a row the endpoint pauses; the first run after the pause
-      // is the trial (a success closes the circuit, a failure opens it again).
+      // is the trial (a success closes the circuit, a failure opens it again). An open circuit's pause
+      // holds over any other change, as registering a new interval does not end it either.
       const failures = endpoint.consecutive_failures + 1;
       const open = failures >= options.circuitFailureThreshold;
       schedule = {
         consecutive_failures: failures,
         circuit_open_until: open ? next(options.circuitPauseSeconds) : null,
-        next_run_at: next(open ? options.circuitPauseSeconds : endpoint.interval_seconds),
+        next_run_at: open ? next(options.circuitPauseSeconds) : nextRun(next(currentInterval)),
       };
     }
     // The endpoint's URL changed while the run read the old one: the registration asked for a full
