@@ -4,7 +4,12 @@
  * it) is the same word as the "ü" a keyboard types, not the two words "u" and what follows the mark.
  */
 export function words(text: string): string[] {
-  return text.normalize('NFC').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  return (
+    text
+      .normalize('NFC')
+      .toLowerCase()
+      .match(/[\p{L}\p{N}]+/gu) ?? []
+  );
 }
 
 /** The distinct words worth remembering for typo tolerance: three characters or more, not only digits. */
