@@ -8,6 +8,7 @@ import {
 } from '../types.ts';
 import type { HarvesterToken } from './harvester-token.ts';
 import { withRetries } from './with-retries.ts';
+import { DATE_TIME_EXPECTED, parseDateTime } from '../../../catalog-schema/date-time.ts';
 
 // catalog-schema/provider-endpoint.graphql
 const LISTINGS_QUERY = `query Listings($updatedSince: DateTime, $first: Int, $after: String) {
@@ -71,8 +72,10 @@ function parsePage(target: EndpointTarget, body: unknown, httpStatus: number): P
     const status = httpStatus >= 200 && httpStatus < 300 ? '' : ` (HTTP ${httpStatus})`;
     throw bad(target, `answered without listings${status}: ${message.slice(0, 300)}`);
   }
-  const asOf = typeof listings.asOf === 'string' ? new Date(listings.asOf) : new Date(NaN);
-  if (Number.isNaN(asOf.getTime())) throw bad(target, 'answered without a valid asOf');
+  // The watermark of the next incremental run: read as strictly as any DateTime (a 30 February or a
+  // time without an offset would move it, and the changes it skipped would wait for a full sync).
+  const asOf = typeof listings.asOf === 'string' ? parseDateTime(listings.asOf) : null;
+  if (!asOf) throw bad(target, `answered without a valid asOf (${DATE_TIME_EXPECTED})`);
   if (!Array.isArray(listings.nodes)) throw bad(target, 'answered without nodes');
   const nodes = listings.nodes.map((node: unknown, i: number) => {
     const entry = node as { id?: unknown; document?: unknown } | null;
