@@ -81,28 +81,35 @@ export class ListingFolder {
     const listings: FolderListing[] = [];
     const unreadable: UnreadableFile[] = [];
     const fileOfId = new Map<string, string>();
+    const serve = (name: string, listing: FileListing): string | null => {
+      const other = fileOfId.get(listing.id);
+      if (other) return other;
+      fileOfId.set(listing.id, name);
+      listings.push({ ...listing, file: name });
+      return null;
+    };
+    const broken: { name: string; reason: string; lastReadable: FileListing | null }[] = [];
     for (const name of names) {
       const result = this.#file(name);
       if (!result) continue;
-      // A file caught half-written, or saved with a typo, must not make a full harvest withdraw its
-      // listing: the version last read is served until the file can be read again.
-      const listing = 'listing' in result ? result.listing : result.lastReadable;
       if ('reason' in result) {
-        unreadable.push({ file: name, reason: result.reason, servingLastReadable: listing !== null });
-      }
-      if (!listing) continue;
-      const other = fileOfId.get(listing.id);
-      if (other) {
-        unreadable.push({
-          file: name,
-          reason: `id ${listing.id} is already served from ${other}`,
-          servingLastReadable: false,
-        });
+        broken.push({ name, ...result });
         continue;
       }
-      fileOfId.set(listing.id, name);
-      listings.push({ ...listing, file: name });
+      const other = serve(name, result.listing);
+      if (other) {
+        const reason = `id ${result.listing.id} is already served from ${other}`;
+        unreadable.push({ file: name, reason, servingLastReadable: false });
+      }
     }
+    // A file caught half-written, or saved with a typo, must not make a full harvest withdraw its
+    // listing: the version last read is served until the file can be read again, unless a readable
+    // file holds that id now (its current content wins over an old copy).
+    for (const { name, reason, lastReadable } of broken) {
+      const serving = lastReadable !== null && serve(name, lastReadable) === null;
+      unreadable.push({ file: name, reason, servingLastReadable: serving });
+    }
+    unreadable.sort((x, y) => (x.file < y.file ? -1 : x.file > y.file ? 1 : 0));
     for (const name of this.#cache.keys()) if (!names.includes(name)) this.#cache.delete(name);
     return { listings, unreadable };
   }
