@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { SigningKeySource } from '../certification/signing-keys.ts';
 import type { DatabaseOptions } from './database/create-database.ts';
 import { parseAddressRanges } from './http/address-policy.ts';
-import { booleanSetting, integerSetting, unset } from './env-settings.ts';
+import { booleanSetting, integerSetting, textSetting, unset } from './env-settings.ts';
 import { graphqlConfigFromEnv, type GraphQLConfig } from './graphql/graphql-config.ts';
 import { harvestConfigFromEnv, type HarvestConfig } from './harvest/harvest-config.ts';
 import {
@@ -147,23 +147,24 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConf
   const issuers = parseIssuers(env.OIDC_ISSUER);
   const production = issuers.length > 0;
   const port = integerSetting('PORT', env.PORT, 4000, 0, 65535);
-  const database: DatabaseOptions = env.DATABASE_URL
+  const databaseUrl = textSetting(env.DATABASE_URL);
+  const database: DatabaseOptions = databaseUrl
     ? {
         kind: 'postgres',
-        url: env.DATABASE_URL,
+        url: databaseUrl,
         poolSize: integerSetting('DATABASE_POOL_SIZE', env.DATABASE_POOL_SIZE, 10, 1, 200),
       }
     : {
         kind: 'pglite',
-        dataDir: resolve(env.DATA_DIR || '.data'),
+        dataDir: resolve(textSetting(env.DATA_DIR) ?? '.data'),
         // Unset: create-database.ts's default.
-        sharedBuffersMb: env.PGLITE_SHARED_BUFFERS_MB
-          ? integerSetting('PGLITE_SHARED_BUFFERS_MB', env.PGLITE_SHARED_BUFFERS_MB, 0, 1, 8192)
-          : undefined,
+        sharedBuffersMb: unset(env.PGLITE_SHARED_BUFFERS_MB)
+          ? undefined
+          : integerSetting('PGLITE_SHARED_BUFFERS_MB', env.PGLITE_SHARED_BUFFERS_MB, 0, 1, 8192),
       };
   return {
     port,
-    host: env.HOST || '0.0.0.0',
+    host: textSetting(env.HOST) ?? '0.0.0.0',
     database,
     mode: production ? 'production' : 'demo',
     heapGrowingPercent: integerSetting(
@@ -191,15 +192,15 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConf
     introspection: booleanSetting('GRAPHQL_INTROSPECTION', env.GRAPHQL_INTROSPECTION, !production),
     graphql: graphqlConfigFromEnv(env, production),
     maxBodyBytes: integerSetting('MAX_BODY_BYTES', env.MAX_BODY_BYTES, 1024 * 1024, 1024, 64 * 1024 * 1024),
-    certificateSigningKey: env.CERTIFICATE_SIGNING_KEY_FILE
-      ? { kind: 'file', path: resolve(env.CERTIFICATE_SIGNING_KEY_FILE) }
+    certificateSigningKey: textSetting(env.CERTIFICATE_SIGNING_KEY_FILE)
+      ? { kind: 'file', path: resolve(textSetting(env.CERTIFICATE_SIGNING_KEY_FILE)!) }
       : production
         ? { kind: 'missing' }
         : { kind: 'generate' },
-    certificateIssuer: env.CERTIFICATE_ISSUER || 'urn:de:verwaltungscloud:koordinierungsstelle',
+    certificateIssuer: textSetting(env.CERTIFICATE_ISSUER) ?? 'urn:de:verwaltungscloud:koordinierungsstelle',
     oidc: {
       issuers,
-      audience: env.OIDC_AUDIENCE || 'verwaltungscloud-catalogue',
+      audience: textSetting(env.OIDC_AUDIENCE) ?? 'verwaltungscloud-catalogue',
       rolesClaim: claimPath('OIDC_ROLES_CLAIM', env.OIDC_ROLES_CLAIM, 'roles'),
       organisationClaim: claimPath('OIDC_ORG_CLAIM', env.OIDC_ORG_CLAIM, 'org'),
       clockToleranceSeconds: 30,

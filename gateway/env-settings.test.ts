@@ -22,6 +22,47 @@ describe('numeric settings', () => {
     expect(blank.graphql.fieldSuggestions).toBe(defaults.graphql.fieldSuggestions);
   });
 
+  it('take a blank text setting as unset too: embedded PostgreSQL, its default buffers, every default name', () => {
+    // PGLITE_SHARED_BUFFERS_MB of only spaces gave shared_buffers = 0 and embedded PostgreSQL did not
+    // start; HOST, DATA_DIR, DATABASE_URL, the audience and the issuers were taken as "  ".
+    const blank = configFromEnv({
+      DATABASE_URL: '  ',
+      DATA_DIR: ' ',
+      PGLITE_SHARED_BUFFERS_MB: '  ',
+      HOST: ' ',
+      OIDC_AUDIENCE: ' ',
+      CERTIFICATE_ISSUER: ' ',
+      CERTIFICATE_SIGNING_KEY_FILE: ' ',
+      HARVEST_CLIENT_ID: ' ',
+      HARVEST_TOKEN_ISSUER: ' ',
+      HARVEST_TOKEN_SCOPE: ' ',
+    });
+    const defaults = configFromEnv({});
+    expect(blank.database).toEqual(defaults.database);
+    expect(blank.host).toBe(defaults.host);
+    expect(blank.oidc.audience).toBe(defaults.oidc.audience);
+    expect(blank.certificateIssuer).toBe(defaults.certificateIssuer);
+    expect(blank.certificateSigningKey).toEqual(defaults.certificateSigningKey);
+    expect(blank.harvest.client).toBeNull();
+  });
+
+  it('trim text settings and keep a harvest client secret as given', () => {
+    const config = configFromEnv({
+      HOST: ' 127.0.0.1 ',
+      OIDC_AUDIENCE: ' katalog ',
+      HARVEST_CLIENT_ID: ' harvester ',
+      HARVEST_CLIENT_SECRET: ' geheim ',
+      HARVEST_TOKEN_ISSUER: ' https://idp.example.org/realms/bund ',
+    });
+    expect(config.host).toBe('127.0.0.1');
+    expect(config.oidc.audience).toBe('katalog');
+    expect(config.harvest.client).toMatchObject({
+      clientId: 'harvester',
+      clientSecret: ' geheim ',
+      issuer: 'https://idp.example.org/realms/bund',
+    });
+  });
+
   it('are decimal digits: hexadecimal, exponents and fractions where a whole number is asked are refused', () => {
     expect(() => configFromEnv({ PORT: '0x1F90' })).toThrow(
       'PORT must be an integer from 0 to 65535, got "0x1F90"',

@@ -6,6 +6,14 @@ export function unset(value: string | undefined): value is undefined {
   return value === undefined || value.trim() === '';
 }
 
+/**
+ * A text setting: its value without surrounding spaces, or undefined when it is unset, empty or only
+ * spaces (then the setting's default applies, as for every other setting).
+ */
+export function textSetting(value: string | undefined): string | undefined {
+  return unset(value) ? undefined : value.trim();
+}
+
 const INTEGER = /^\s*-?[0-9]+\s*$/;
 const DECIMAL = /^\s*-?[0-9]+(\.[0-9]+)?\s*$/;
 

@@ -1,4 +1,4 @@
-import { numberSetting } from '../env-settings.ts';
+import { numberSetting, textSetting, unset } from '../env-settings.ts';
 import { parseAddressRanges } from '../http/address-policy.ts';
 
 /** How the gateway harvests provider endpoints; built from the environment by `harvestConfigFromEnv`. */
@@ -71,9 +71,11 @@ export function harvestConfigFromEnv(
   } catch (error) {
     throw new Error(`OUTBOUND_ALLOWED_ADDRESSES: ${(error as Error).message}`);
   }
-  const clientId = env.HARVEST_CLIENT_ID || '';
-  const issuer = env.HARVEST_TOKEN_ISSUER || oidcIssuers[0] || '';
-  if (clientId && (!env.HARVEST_CLIENT_SECRET || !issuer)) {
+  const clientId = textSetting(env.HARVEST_CLIENT_ID) ?? '';
+  const issuer = textSetting(env.HARVEST_TOKEN_ISSUER) ?? oidcIssuers[0] ?? '';
+  // The secret is taken as it is (spaces may be part of it), but one of only spaces counts as unset.
+  const clientSecret = unset(env.HARVEST_CLIENT_SECRET) ? '' : env.HARVEST_CLIENT_SECRET;
+  if (clientId && (!clientSecret || !issuer)) {
     throw new Error(
       'HARVEST_CLIENT_ID needs HARVEST_CLIENT_SECRET and an issuer (HARVEST_TOKEN_ISSUER or OIDC_ISSUER)',
     );
@@ -140,7 +142,7 @@ export function harvestConfigFromEnv(
     allowHttp: !production,
     allowedAddresses: production ? allowed : [...LOOPBACK, ...allowed],
     client: clientId
-      ? { issuer, clientId, clientSecret: env.HARVEST_CLIENT_SECRET!, scope: env.HARVEST_TOKEN_SCOPE || null }
+      ? { issuer, clientId, clientSecret, scope: textSetting(env.HARVEST_TOKEN_SCOPE) ?? null }
       : null,
   };
 }
