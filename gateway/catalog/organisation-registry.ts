@@ -148,6 +148,36 @@ export async function registerOrganisation(
   );
 }
 
+/**
+ * Binds an organisation to another trusted issuer: when its identity provider moves to a new URL (or
+ * its members move to another one), tokens of the old issuer would no longer act for it. An operator's
+ * step (`npm run register-organisation -- --id … --move-to-issuer …`), not an API: whoever may call
+ * it controls who acts for the organisation. NOT_FOUND for an unknown id, BAD_USER_INPUT for an issuer
+ * that is not trusted.
+ */
+export async function moveOrganisationToIssuer(
+  db: Kysely<Database>,
+  id: string,
+  issuer: string,
+  trustedIssuers: readonly string[],
+): Promise<OrganisationRow> {
+  if (!trustedIssuers.includes(issuer)) {
+    throw new UserError(
+      'BAD_USER_INPUT',
+      `"${issuer}" is not a trusted issuer; trusted: ${trustedIssuers.join(', ') || 'none (set OIDC_ISSUER)'}.`,
+      { problems: [{ path: '/issuer', message: 'is not a trusted issuer' }] },
+    );
+  }
+  const moved = await db
+    .updateTable('organisation')
+    .set({ issuer })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
+  if (!moved) throw new UserError('NOT_FOUND', `There is no organisation "${id}".`, { organisationId: id });
+  return moved;
+}
+
 /** Every registered organisation, or those of one kind, by name. */
 export async function listOrganisations(
   db: Kysely<Database>,

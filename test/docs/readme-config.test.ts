@@ -151,7 +151,7 @@ describe('README configuration table', () => {
     const { dataDir: _ignored, ...inMemory } = options as { dataDir?: string };
     let started: string;
     try {
-      const handle = await createDatabase({ ...(inMemory as never) });
+      const handle = await createDatabase(inMemory as Parameters<typeof createDatabase>[0]);
       await handle.close();
       started = 'started';
     } catch (error) {

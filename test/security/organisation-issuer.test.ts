@@ -2,13 +2,16 @@
 // issuer its members sign in at. A token of another trusted issuer that names the organisation in its
 // organisation claim does not act for it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerOrganisation as registerOrganisationRow } from '../../gateway/catalog/organisation-registry.ts';
+import {
+  moveOrganisationToIssuer,
+  registerOrganisation as registerOrganisationRow,
+} from '../../gateway/catalog/organisation-registry.ts';
 import type { IdentityProvider } from '../../services/identity-provider/identity-provider.ts';
 import { demoAccounts } from '../../services/identity-provider/demo-accounts.ts';
 import { startTestIdentityProvider, tokenFor } from '../helpers/identity-provider.ts';
 import { makeListing, publishAll, registerOrganisation } from '../helpers/listings.ts';
 import { certifyService } from '../helpers/subscription-fixtures.ts';
-import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+import { changesHeard, startTestServer, type TestServer } from '../helpers/test-server.ts';
 
 let bund: IdentityProvider; // where the coordination office and Flensburg sign in
 let land: IdentityProvider; // another trusted issuer, whose token names Flensburg
@@ -184,5 +187,29 @@ describe('a token of another trusted issuer that names the organisation', () => 
     expect(me.data!.me.organisation).toEqual({ id: 'koordinierung', issuer: null });
     const listed = await t.graphql('{ organisations(kind: PROVIDER) { id } }', {}, { token });
     expect(listed.errors).toBeUndefined();
+  });
+});
+
+describe('moving an organisation to another trusted issuer (an operator step)', () => {
+  it('refuses an unknown organisation (NOT_FOUND) and an issuer that is not trusted (BAD_USER_INPUT)', async () => {
+    const issuers = [bund.issuer, land.issuer];
+    await expect(moveOrganisationToIssuer(t.db, 'gibt-es-nicht', land.issuer, issuers)).rejects.toMatchObject(
+      {
+        code: 'NOT_FOUND',
+      },
+    );
+    await expect(
+      moveOrganisationToIssuer(t.db, FLENSBURG.id, 'https://idp.example.org/realms/fremd', issuers),
+    ).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
+  });
+
+  it("lets the new issuer's tokens act for it, and the old issuer's no longer", async () => {
+    const moved = await moveOrganisationToIssuer(t.db, FLENSBURG.id, land.issuer, [bund.issuer, land.issuer]);
+    expect(moved.issuer).toBe(land.issuer);
+    await changesHeard(t, 'organisation');
+    const now = await t.graphql('{ me { organisation { id } } }', {}, { token: await impostorToken() });
+    expect(now.data!.me.organisation).toEqual({ id: FLENSBURG.id });
+    const before = await t.graphql(SUBSCRIPTIONS, {}, { token: await flensburgToken() });
+    expect(before.errors?.[0]?.extensions.code).toBe('FORBIDDEN');
   });
 });
