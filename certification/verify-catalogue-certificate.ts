@@ -54,11 +54,14 @@ export async function verifyCatalogueCertificate(
   // certificate's id for other claims is not that certificate.
   const certificate = stored?.jws === jws ? stored : undefined;
   if (!offline.valid) {
+    // A revocation outranks expiry: a revoked certificate that has run out since is reported as
+    // revoked, so that its reader learns why it was withdrawn.
+    const revoked = offline.signatureValid && certificate?.revoked_at ? certificate : undefined;
     return {
       valid: false,
       signatureValid: offline.signatureValid,
-      problem: offline.problem,
-      message: offline.message,
+      problem: revoked ? 'REVOKED' : offline.problem,
+      message: revoked ? revokedMessage(revoked) : offline.message,
       keyId: offline.kid,
       claims,
       certificate: certificate ?? null,
@@ -84,12 +87,7 @@ export async function verifyCatalogueCertificate(
         : `The catalogue has no record of certificate ${offline.claims.jti}.`,
     );
   }
-  if (certificate.revoked_at !== null) {
-    return result(
-      'REVOKED',
-      `The certificate was revoked at ${certificate.revoked_at.toISOString()}: ${certificate.revocation_reason}`,
-    );
-  }
+  if (certificate.revoked_at !== null) return result('REVOKED', revokedMessage(certificate));
   const service = await db
     .selectFrom('service')
     .select(['content_hash'])
@@ -105,4 +103,8 @@ export async function verifyCatalogueCertificate(
     null,
     `Valid: ${offline.claims.sub} is certified under ${offline.claims.profile.id} (version ${offline.claims.profile.version}) until ${new Date(offline.claims.exp * 1000).toISOString()}.`,
   );
+}
+
+function revokedMessage(certificate: { revoked_at: Date | null; revocation_reason: string | null }): string {
+  return `The certificate was revoked at ${certificate.revoked_at!.toISOString()}: ${certificate.revocation_reason}`;
 }

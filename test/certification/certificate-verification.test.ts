@@ -229,6 +229,13 @@ describe('a certificate', () => {
       problem: 'EXPIRED',
       certificate: { id: expired.id, status: 'EXPIRED' },
     });
+
+    // Revoked (for forged evidence, say) and expired since: the revocation is what its reader must
+    // learn, not that it ran out.
+    await t.graphql(REVOKE, { id: expired.id, reason: 'Nachweis gefälscht.' }, { as: COORDINATOR });
+    const both = await verify(t, expired.jws);
+    expect(both).toMatchObject({ valid: false, signatureValid: true, problem: 'REVOKED' });
+    expect(both.message).toContain('Nachweis gefälscht.');
   });
 });
 
