@@ -16,6 +16,7 @@ import { UserError } from '../errors.ts';
 import { notAnAccessToken } from './access-token-type.ts';
 import type { Authenticator } from './authenticator.ts';
 import { isRole, type Principal } from './principal.ts';
+import { isJsonObject } from '../../catalog-schema/json-object.ts';
 import { unstorable } from '../../catalog-schema/storable-text.ts';
 
 /** The only signature algorithms accepted: asymmetric ones, so that nothing public can forge a token. */
@@ -70,9 +71,8 @@ export function readClaim(payload: Record<string, unknown>, path: string): unkno
   if (Object.hasOwn(payload, path)) return payload[path];
   let value: unknown = payload;
   for (const part of path.split('.')) {
-    if (typeof value !== 'object' || value === null || Array.isArray(value) || !Object.hasOwn(value, part))
-      return undefined;
-    value = (value as Record<string, unknown>)[part];
+    if (!isJsonObject(value) || !Object.hasOwn(value, part)) return undefined;
+    value = value[part];
   }
   return value;
 }

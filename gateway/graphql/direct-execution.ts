@@ -1,5 +1,6 @@
 import type { GraphQLSchema } from 'graphql';
 import { Counter, type Registry } from 'prom-client';
+import { isJsonObject } from '../../catalog-schema/json-object.ts';
 import type { CompiledExecution } from './compiled-execution.ts';
 import type { GatewayContext } from './context.ts';
 import type { OperationHook, OutgoingResult } from './operation-hooks.ts';
@@ -43,9 +44,6 @@ export interface DirectExecution {
   ): Promise<DirectAnswer | undefined>;
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
 /**
  * Answers known queries without Apollo Server's request pipeline. Once Apollo Server has parsed,
  * validated and run a query text and its operation has been compiled, the same text needs none of
@@ -79,10 +77,11 @@ export function directExecution(options: {
   return {
     async answer(body, accept, makeContext) {
       const contentType = CONTENT_TYPE_BY_ACCEPT.get(accept);
-      if (contentType === undefined || !isRecord(body) || typeof body.query !== 'string') return undefined;
+      if (contentType === undefined || !isJsonObject(body) || typeof body.query !== 'string')
+        return undefined;
       const { operationName = null, variables = null, extensions = null } = body;
       if (operationName !== null && typeof operationName !== 'string') return undefined;
-      if (variables !== null && !isRecord(variables)) return undefined;
+      if (variables !== null && !isJsonObject(variables)) return undefined;
       if (extensions !== null) return undefined;
       const known = execution.knownQuery(body.query, operationName);
       if (!known) return undefined;

@@ -10,6 +10,7 @@ import {
   verifyNotificationSignature,
 } from '../../catalog-schema/notification-signature.ts';
 import { DATE_TIME_EXPECTED, parseDateTime } from '../../catalog-schema/date-time.ts';
+import { isJsonObject } from '../../catalog-schema/json-object.ts';
 import {
   bearerTokenVerifier,
   TokenCheckUnavailable,
@@ -370,9 +371,4 @@ export function createProviderNode(config: ProviderNodeConfig): ProviderNode {
         httpServer.closeAllConnections();
       }),
   };
-}
-
-/** A JSON object: not null, not an array. */
-function isJsonObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { contentHash } from '../../catalog-schema/canonical-json.ts';
+import { isJsonObject } from '../../catalog-schema/json-object.ts';
 
 /** One listing document the node serves. */
 export interface FolderListing {
@@ -166,7 +167,7 @@ function parseListingFile(path: string, updatedAt: Date): { listing: FileListing
   } catch (error) {
     return { reason: `cannot be parsed: ${(error as Error).message.split('\n')[0]}` };
   }
-  if (typeof document !== 'object' || document === null || Array.isArray(document)) {
+  if (!isJsonObject(document)) {
     return { reason: 'is not a listing document (a JSON object)' };
   }
   const id = (document as { id?: unknown }).id;
