@@ -54,7 +54,7 @@ export function validateOrganisation(
   if (issuer !== null && !trustedIssuers.includes(issuer)) {
     problems.push({
       path: '/issuer',
-      message: `"${issuer}" is not a trusted issuer; trusted: ${trustedIssuers.join(', ') || 'none'}`,
+      message: untrustedIssuer(issuer, trustedIssuers),
     });
   } else if (issuer === null && trustedIssuers.length > 1) {
     problems.push({
@@ -162,11 +162,8 @@ export async function moveOrganisationToIssuer(
   trustedIssuers: readonly string[],
 ): Promise<OrganisationRow> {
   if (!trustedIssuers.includes(issuer)) {
-    throw new UserError(
-      'BAD_USER_INPUT',
-      `"${issuer}" is not a trusted issuer; trusted: ${trustedIssuers.join(', ') || 'none (set OIDC_ISSUER)'}.`,
-      { problems: [{ path: '/issuer', message: 'is not a trusted issuer' }] },
-    );
+    const message = untrustedIssuer(issuer, trustedIssuers);
+    throw new UserError('BAD_USER_INPUT', `${message}.`, { problems: [{ path: '/issuer', message }] });
   }
   const moved = await db
     .updateTable('organisation')
@@ -186,4 +183,9 @@ export async function listOrganisations(
   let query = db.selectFrom('organisation').selectAll();
   if (kind) query = query.where('kind', '=', kind);
   return query.orderBy('name').orderBy('id').execute();
+}
+
+/** Why an issuer cannot be an organisation's: it is not one of OIDC_ISSUER. */
+function untrustedIssuer(issuer: string, trustedIssuers: readonly string[]): string {
+  return `"${issuer}" is not a trusted issuer; trusted: ${trustedIssuers.join(', ') || 'none (set OIDC_ISSUER)'}`;
 }
