@@ -83,15 +83,15 @@ export async function takeStep(
       );
     }
 
-    // The step's time is read now that the subscription is locked, not at the start of the transaction
-    // (now()): a transaction that waited for the lock must not date its step before the step it waited
-    // for, or the history would show them in an order in which they could not have happened.
-    const { at } = await sql<{ at: Date }>`select clock_timestamp() as at`
-      .execute(trx)
-      .then(({ rows }) => rows[0]!);
+    // The step's time is read now that the subscription is locked (clock_timestamp(), once for every
+    // column), not at the start of the transaction (now()): a transaction that waited for the lock must
+    // not date its step before the step it waited for, or the history would show them in an order in
+    // which they could not have happened.
+    const at = sql<Date>`stamp.at`;
     const by = input.actor.subject;
     const updated = await trx
       .updateTable('service_subscription')
+      .from(sql<{ at: Date }>`(select clock_timestamp() as at)`.as('stamp'))
       .set({
         state: LIFECYCLE[input.step].to,
         updated_at: at,
@@ -108,8 +108,8 @@ export async function takeStep(
             }
           : {}),
       })
-      .where('id', '=', current.id)
-      .returningAll()
+      .where('service_subscription.id', '=', current.id)
+      .returningAll('service_subscription')
       .executeTakeFirstOrThrow();
     await recordStep(trx, {
       subscription: updated,
