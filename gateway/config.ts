@@ -4,6 +4,7 @@ import type { DatabaseOptions } from './database/create-database.ts';
 import { parseAddressRanges } from './http/address-policy.ts';
 import { booleanSetting, integerSetting, textSetting, unset } from './env-settings.ts';
 import { graphqlConfigFromEnv, type GraphQLConfig } from './graphql/graphql-config.ts';
+import { checkIssuerUrl } from './auth/issuer-url.ts';
 import { harvestConfigFromEnv, type HarvestConfig } from './harvest/harvest-config.ts';
 import {
   subscriptionsConfigFromEnv,
@@ -96,10 +97,7 @@ export interface OidcConfig {
   allowedAddresses: string[];
 }
 
-/**
- * Splits OIDC_ISSUER into issuer URLs. An issuer must be https, except on loopback (the development
- * identity provider and tests), because its keys decide who may sign in. Set, it must name one.
- */
+/** Splits OIDC_ISSUER into issuer URLs (each checked by checkIssuerUrl). Set, it must name one. */
 export function parseIssuers(value: string | undefined): string[] {
   const issuers = (value ?? '').split(/[\s,]+/).filter((part) => part !== '');
   // Only an unset OIDC_ISSUER means demo mode, where the development header signs anyone in. Set to
@@ -109,19 +107,7 @@ export function parseIssuers(value: string | undefined): string[] {
       `OIDC_ISSUER is set but names no issuer (${JSON.stringify(value)}); set the trusted issuer(s), or leave it unset for demo mode`,
     );
   }
-  for (const issuer of issuers) {
-    let url: URL;
-    try {
-      url = new URL(issuer);
-    } catch {
-      throw new Error(`OIDC_ISSUER: ${JSON.stringify(issuer)} is not a URL`);
-    }
-    const loopback = ['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname);
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
-      throw new Error(`OIDC_ISSUER: ${issuer} must use https (http only on loopback)`);
-    }
-    if (url.search || url.hash) throw new Error(`OIDC_ISSUER: ${issuer} must not have a query or fragment`);
-  }
+  for (const issuer of issuers) checkIssuerUrl('OIDC_ISSUER', issuer);
   return [...new Set(issuers)];
 }
 

@@ -19,6 +19,31 @@ describe('OIDC_ISSUER', () => {
     expect(() => parseIssuers('https://login.land.de/?realm=x')).toThrow(/query or fragment/);
   });
 
+  it('checks HARVEST_TOKEN_ISSUER as it checks OIDC_ISSUER: the client secret goes to its token endpoint', () => {
+    const env = {
+      OIDC_ISSUER: 'https://id.bund.de',
+      HARVEST_CLIENT_ID: 'harvester',
+      HARVEST_CLIENT_SECRET: 's',
+    };
+    expect(() => configFromEnv({ ...env, HARVEST_TOKEN_ISSUER: 'http://login.land.de/realms/vc' })).toThrow(
+      'HARVEST_TOKEN_ISSUER: http://login.land.de/realms/vc must use https (http only on loopback)',
+    );
+    expect(() => configFromEnv({ ...env, HARVEST_TOKEN_ISSUER: 'login.land.de' })).toThrow(
+      'HARVEST_TOKEN_ISSUER: "login.land.de" is not a URL',
+    );
+    expect(() => configFromEnv({ ...env, HARVEST_TOKEN_ISSUER: 'https://login.land.de/#vc' })).toThrow(
+      /HARVEST_TOKEN_ISSUER: .* must not have a query or fragment/,
+    );
+    expect(
+      configFromEnv({ ...env, HARVEST_TOKEN_ISSUER: ' https://login.land.de/realms/vc ' }).harvest.client,
+    ).toMatchObject({ issuer: 'https://login.land.de/realms/vc' });
+    expect(
+      configFromEnv({ ...env, HARVEST_TOKEN_ISSUER: 'http://127.0.0.1:4001' }).harvest.client,
+    ).toMatchObject({
+      issuer: 'http://127.0.0.1:4001',
+    });
+  });
+
   it.each([[''], [' '], [','], [' , ']])(
     'refuses OIDC_ISSUER=%j, which is set but names no issuer, instead of starting in demo mode',
     (value) => {

@@ -1,3 +1,4 @@
+import { checkIssuerUrl } from '../auth/issuer-url.ts';
 import { numberSetting, textSetting, unset } from '../env-settings.ts';
 import { parseAddressRanges } from '../http/address-policy.ts';
 
@@ -72,7 +73,10 @@ export function harvestConfigFromEnv(
     throw new Error(`OUTBOUND_ALLOWED_ADDRESSES: ${(error as Error).message}`);
   }
   const clientId = textSetting(env.HARVEST_CLIENT_ID) ?? '';
-  const issuer = textSetting(env.HARVEST_TOKEN_ISSUER) ?? oidcIssuers[0] ?? '';
+  const ownIssuer = textSetting(env.HARVEST_TOKEN_ISSUER);
+  // Its token endpoint receives the client secret: https, as for OIDC_ISSUER (checked there).
+  if (ownIssuer !== undefined) checkIssuerUrl('HARVEST_TOKEN_ISSUER', ownIssuer);
+  const issuer = ownIssuer ?? oidcIssuers[0] ?? '';
   // The secret is taken as it is (spaces may be part of it), but one of only spaces counts as unset.
   const clientSecret = unset(env.HARVEST_CLIENT_SECRET) ? '' : env.HARVEST_CLIENT_SECRET;
   if (clientId && (!clientSecret || !issuer)) {
