@@ -216,6 +216,7 @@ export async function createServer(
       },
       harvester,
       trustedIssuers: config.oidc.issuers,
+      organisationRegistration: { bindToOnlyIssuer: config.mode !== 'demo' },
     };
     return attachStatementCount(requestContext, statements);
   };

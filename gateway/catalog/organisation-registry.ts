@@ -44,13 +44,26 @@ export interface InputProblem {
   message: string;
 }
 
+export interface RegistrationOptions {
+  /**
+   * Whether an organisation registered without an issuer is bound to the only trusted one. Default
+   * true. Demo mode passes false: its only issuer is the development identity provider, whose URL
+   * changes with its port (DEV_IDP_PORT), so an organisation bound to it would refuse every token after
+   * a restart on another port. Such an organisation is bound to no issuer.
+   */
+  bindToOnlyIssuer?: boolean;
+}
+
 /** Checks an organisation to register; returns the normalised organisation or every problem found. */
 export function validateOrganisation(
   input: OrganisationInput,
   trustedIssuers: readonly string[] = [],
+  options: RegistrationOptions = {},
 ): { ok: true; organisation: NewOrganisation } | { ok: false; problems: InputProblem[] } {
   const problems: InputProblem[] = [];
-  const issuer = input.issuer?.trim() || (trustedIssuers.length === 1 ? trustedIssuers[0]! : null);
+  const bindToOnlyIssuer = options.bindToOnlyIssuer ?? true;
+  const issuer =
+    input.issuer?.trim() || (bindToOnlyIssuer && trustedIssuers.length === 1 ? trustedIssuers[0]! : null);
   if (issuer !== null && !trustedIssuers.includes(issuer)) {
     problems.push({
       path: '/issuer',
@@ -113,15 +126,17 @@ export function validateOrganisation(
 /**
  * Registers a new organisation: BAD_USER_INPUT with every problem for invalid input, CONFLICT when the
  * id is taken. Registering never changes an existing organisation. Its issuer must be one of
- * `trustedIssuers`; it may be left out when there is one (it is taken) or none (demo mode, or a
- * database prepared before the gateway's issuers are known: the organisation is bound to no issuer).
+ * `trustedIssuers`; it may be left out when there is one (it is taken, except in demo mode: see
+ * RegistrationOptions) or none (a database prepared before the gateway's issuers are known): then
+ * the organisation is bound to no issuer.
  */
 export async function registerOrganisation(
   db: Kysely<Database>,
   input: OrganisationInput,
   trustedIssuers: readonly string[] = [],
+  options: RegistrationOptions = {},
 ): Promise<OrganisationRow> {
-  const validation = validateOrganisation(input, trustedIssuers);
+  const validation = validateOrganisation(input, trustedIssuers, options);
   if (!validation.ok) {
     throw new UserError(
       'BAD_USER_INPUT',

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { CertificateSigner } from '../../certification/signing-keys.ts';
 import type { Principal } from '../auth/principal.ts';
+import type { RegistrationOptions } from '../catalog/organisation-registry.ts';
 import type { CatalogWriteHooks } from '../catalog/publish-listing.ts';
 import type { Database } from '../database/database.ts';
 import type { Harvester } from '../harvest/harvester.ts';
@@ -21,4 +22,6 @@ export interface GatewayContext {
   harvester: Harvester;
   /** The issuers whose tokens sign in (OIDC_ISSUER; demo mode: the development identity provider). */
   trustedIssuers: readonly string[];
+  /** How registerOrganisation binds a new organisation to an issuer (demo mode: only when named). */
+  organisationRegistration: RegistrationOptions;
 }

@@ -11,7 +11,7 @@ import { demoAccounts } from '../../services/identity-provider/demo-accounts.ts'
 import { startTestIdentityProvider, tokenFor } from '../helpers/identity-provider.ts';
 import { makeListing, publishAll, registerOrganisation } from '../helpers/listings.ts';
 import { certifyService } from '../helpers/subscription-fixtures.ts';
-import { changesHeard, startTestServer, type TestServer } from '../helpers/test-server.ts';
+import { changesHeard, startTestServer, testConfig, type TestServer } from '../helpers/test-server.ts';
 
 let bund: IdentityProvider; // where the coordination office and Flensburg sign in
 let land: IdentityProvider; // another trusted issuer, whose token names Flensburg
@@ -211,5 +211,42 @@ describe('moving an organisation to another trusted issuer (an operator step)', 
     expect(now.data!.me.organisation).toEqual({ id: FLENSBURG.id });
     const before = await t.graphql(SUBSCRIPTIONS, {}, { token: await flensburgToken() });
     expect(before.errors?.[0]?.extensions.code).toBe('FORBIDDEN');
+  });
+});
+
+describe('demo mode, whose development identity provider moves with its port', () => {
+  it('binds an organisation registered through the API to no issuer, so a restart on another port keeps it usable', async () => {
+    // As main.ts runs demo mode: the development identity provider is the only trusted issuer.
+    const demoConfig = (issuer: string) => ({
+      config: { oidc: { ...testConfig().oidc, issuers: [issuer] } },
+    });
+    const first = await startTestServer(demoConfig(bund.issuer));
+    const restarted = await startTestServer({ ...demoConfig(land.issuer), database: first.database });
+    try {
+      expect(first.server.config.mode).toBe('demo');
+      await registerOrganisationRow(first.db, {
+        id: 'koordinierungsstelle',
+        kind: 'COORDINATOR',
+        name: 'Koordinierungsstelle',
+        land: 'DE',
+      });
+      const registered = await first.graphql(
+        REGISTER,
+        { input: FLENSBURG },
+        { token: await coordinatorToken() },
+      );
+      expect(registered.errors).toBeUndefined();
+      expect(registered.data!.registerOrganisation).toEqual({ id: FLENSBURG.id, issuer: null });
+      // The development identity provider now listens elsewhere (another DEV_IDP_PORT).
+      const me = await restarted.graphql(
+        '{ me { organisation { id } } }',
+        {},
+        { token: await impostorToken() },
+      );
+      expect(me.data!.me.organisation).toEqual({ id: FLENSBURG.id });
+    } finally {
+      await restarted.close();
+      await first.close();
+    }
   });
 });

@@ -26,7 +26,12 @@ export const authResolvers: Resolvers = {
   Mutation: {
     registerOrganisation: async (_parent, { input }, context) => {
       await requireRole(context, 'coordinator', 'registerOrganisation');
-      const organisation = await registerOrganisation(context.db, input, context.trustedIssuers);
+      const organisation = await registerOrganisation(
+        context.db,
+        input,
+        context.trustedIssuers,
+        context.organisationRegistration,
+      );
       context.loaders.organisation.clear(organisation.id).prime(organisation.id, organisation);
       return organisation;
     },
