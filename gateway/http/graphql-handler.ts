@@ -34,6 +34,10 @@ export const RESPONSE_CACHE_HEADER = 'x-response-cache';
 /** Serves GraphQL over HTTP (GET and POST) by handing the request to Apollo Server. */
 export function graphqlHandler(options: GraphQLHandlerOptions) {
   return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+    // An answer may depend on the caller (a member sees its organisation's records) and is stale after
+    // the next write: no HTTP cache in between (a proxy, a CDN) may store it. The response cache
+    // above is the one that knows both (response-cache/README.md).
+    res.setHeader('cache-control', 'no-store');
     let body: unknown = undefined;
     let cacheKey: string | undefined;
     let ticket: number | null = null;
