@@ -26,4 +26,15 @@ describe('document length limit', () => {
       extensions: { code: 'QUERY_LIMIT_EXCEEDED', limit: 'DOCUMENT_LENGTH', maximum: 2000, actual: 2023 },
     });
   });
+
+  it('counts characters (code points), as documented, not UTF-16 code units', async () => {
+    // An emoji is one character but two UTF-16 code units: 1,023 characters, 2,023 code units.
+    const accepted = await t.graphql(`# ${'😀'.repeat(1000)}\n{ laender { code } }`);
+    expect(accepted.errors).toBeUndefined();
+    const refused = await t.graphql(`{ laender { code } } # ${'😀'.repeat(2000)}`);
+    expect(refused.errors![0]).toMatchObject({
+      message: 'The query is 2023 characters long; at most 2000 are allowed.',
+      extensions: { code: 'QUERY_LIMIT_EXCEEDED', limit: 'DOCUMENT_LENGTH', maximum: 2000, actual: 2023 },
+    });
+  });
 });
