@@ -59,6 +59,9 @@ function maskError(formatted: GraphQLFormattedError, error: unknown): GraphQLFor
       extensions: { ...formatted.extensions, code: original.code, ...original.details },
     };
   }
+  if (isArgumentValueRefusal(error)) {
+    return { ...formatted, extensions: { ...formatted.extensions, code: 'BAD_USER_INPUT' } };
+  }
   const code = formatted.extensions?.code;
   if (code === undefined || code === 'INTERNAL_SERVER_ERROR') {
     // Unexpected failures are logged with their cause and never leak internals to the caller.
@@ -71,4 +74,33 @@ function maskError(formatted: GraphQLFormattedError, error: unknown): GraphQLFor
     };
   }
   return formatted;
+}
+
+/**
+ * graphql-js's wording when it refuses an argument's value during execution (getArgumentValues, for
+ * field arguments and directives alike). Validation lets through a variable of nullable type where a
+ * non-null value is required if the variable or the argument has a default; a request that sends
+ * null for it is refused only while executing: "Argument "first" of non-null type "Int!" must not be
+ * null." (OzgLeistung.services(first: Int! = 5) with `$n: Int`), or for `@skip(if: $x)`.
+ */
+const ARGUMENT_REFUSED = /^Argument "[^"]+" (?:of non-null type|of required type|has invalid value)/;
+
+/**
+ * Whether graphql-js refused an argument's value the request gave: the caller's mistake, to be
+ * answered as BAD_USER_INPUT with graphql-js's message rather than masked. Such an error is a
+ * GraphQLError of graphql-js's own, without a code and with the argument's node; on a field it comes
+ * wrapped with the field's path (the refusal is its originalError), on a directive of the operation
+ * as it is. Only this wording qualifies: graphql-js raises GraphQLErrors without a code for internal
+ * failures too (a value a scalar cannot serialize, an abstract type not resolved), which stay masked.
+ */
+function isArgumentValueRefusal(error: unknown): boolean {
+  if (!(error instanceof GraphQLError)) return false;
+  const raised = error.originalError ?? error;
+  return (
+    raised instanceof GraphQLError &&
+    // graphql-jit's errors may lack `extensions` (compiled-execution.ts, asGraphQLJsError).
+    raised.extensions?.code === undefined &&
+    (raised.nodes?.length ?? 0) > 0 &&
+    ARGUMENT_REFUSED.test(raised.message)
+  );
 }

@@ -328,12 +328,33 @@ describe('compiled execution, bounded', () => {
   it('runs an operation that graphql-jit declines through graphql-js', async () => {
     const execution = compiledExecution(schema, { compileAfterUses: 1, maxOperations: 10 });
     const { executor } = await execution.gateway.load({ apollo: {} });
-    const document = parse(`query A { echo(text: "a") }`);
-    const operation = document.definitions[0];
-    // An operation name the document does not hold: graphql-jit refuses to compile, graphql-js answers.
-    const request = { request: { variables: {} }, document, operation, operationName: 'B', context: {} };
-    const result = await executor!(request as unknown as GatewayGraphQLRequestContext);
-    expect(result.errors?.[0]?.message).toBe('Unknown operation named "B".');
+    // A variable of an output type (which validation would refuse): graphql-jit refuses to compile
+    // the operation, graphql-js answers.
+    const result = await run(executor!, parse(`query A($v: Query) { echo(text: "a") }`), 'A');
+    expect(result.errors?.[0]?.message).toBe(
+      'Variable "$v" expected value of type "Query" which cannot be used as an input type.',
+    );
+    expect(execution.compiledOperations()).toBe(0);
+  });
+
+  it('lets graphql-js report an operation Apollo Server could not resolve, by the name the request gave', async () => {
+    const execution = compiledExecution(schema, { compileAfterUses: 1, maxOperations: 10 });
+    const { executor } = await execution.gateway.load({ apollo: {} });
+    const document = parse(`query A { echo(text: "a") } query C { echo(text: "c") }`);
+    // As Apollo Server calls the executor then: no operation, and its own operationName null.
+    const unresolved = (operationName?: string) =>
+      executor!({
+        request: { variables: {}, operationName },
+        source: print(document),
+        document,
+        operation: undefined,
+        operationName: null,
+        context: {},
+      } as unknown as GatewayGraphQLRequestContext);
+    expect((await unresolved('B')).errors?.[0]?.message).toBe('Unknown operation named "B".');
+    expect((await unresolved()).errors?.[0]?.message).toBe(
+      'Must provide operation name if query contains multiple operations.',
+    );
     expect(execution.compiledOperations()).toBe(0);
   });
 

@@ -6,9 +6,16 @@ import type {
 import {
   BREAK,
   execute,
+  getNamedType,
+  getVariableValues,
   GraphQLError,
+  isInputObjectType,
+  isNonNullType,
   Kind,
   printSchema,
+  typeFromAST,
+  TypeInfo,
+  ValidationContext,
   visit,
   type ASTNode,
   type DocumentNode,
@@ -29,10 +36,31 @@ export interface CompiledExecutionOptions {
   maxOperations: number;
 }
 
+/** A compiled operation and what it needs checked before it may run a request's variables. */
+interface CompiledOperation {
+  query: CompiledQuery;
+  /**
+   * Variables of nullable type that stand where a non-null value is required, which validation
+   * allows when the variable or the argument has a default (`$x: Boolean = true` in `@skip(if: $x)`,
+   * `$n: Int` for `first: Int! = 5`). Sent as null, graphql-js refuses them during execution
+   * ("Argument "if" of non-null type "Boolean!" must not be null."); graphql-jit does not: it
+   * compiles @skip/@include as `$x === true`/`=== false` and so includes or omits the field
+   * silently. A request sending null for one of them is run by graphql-js.
+   */
+  nullRefused: readonly string[];
+  /**
+   * graphql-js's variable coercion, for operations with input-object variables only: graphql-jit
+   * accepts any JSON object for an input object, arrays too, where graphql-js refuses them
+   * ("Expected type "ServiceFilter" to be an object."). Operations without such variables skip it,
+   * so that they pay nothing for it.
+   */
+  coerce?: (variables: Record<string, unknown>) => boolean;
+}
+
 interface OperationEntry {
   uses: number;
   /** The compiled operation; `null` when graphql-jit declined to compile it (graphql-js runs it). */
-  compiled?: CompiledQuery | null;
+  compiled?: CompiledOperation | null;
   /** The query texts and operation names under which `knownQuery` finds this operation. */
   knownAs?: [text: string, operationName: string | null][];
 }
@@ -43,7 +71,8 @@ export interface KnownQuery {
   operation: OperationDefinitionNode;
   /**
    * Runs the compiled operation with a request's context and variables; null when the variables do
-   * not fit it, which only Apollo Server can answer as clients expect (400, BAD_USER_INPUT).
+   * not fit it, which only Apollo Server can answer as clients expect (400, BAD_USER_INPUT), or hold
+   * a null that graphql-js refuses while executing (CompiledOperation.nullRefused).
    */
   execute(context: object, variables: Record<string, unknown>): Promise<ExecutionResult | null>;
 }
@@ -136,11 +165,18 @@ export function compiledExecution(
   ) => execute({ schema, document, operationName, contextValue: context, variableValues: variables });
 
   // An operation graphql-jit cannot compile runs interpreted, as it did before compiled execution.
-  const compile = (document: DocumentNode, operationName: string | null): CompiledQuery | null => {
+  const compile = (document: DocumentNode, operation: OperationDefinitionNode): CompiledOperation | null => {
     if (holdsVariableInLiteral(document)) return null;
+    const operationName = operation.name?.value ?? null;
     try {
       const compiled = compileQuery(schema, document, operationName ?? undefined);
-      if (isCompiledQuery(compiled)) return compiled;
+      if (isCompiledQuery(compiled)) {
+        return {
+          query: compiled,
+          nullRefused: nullRefusedVariables(schema, document, operation),
+          coerce: variableCoercion(schema, operation),
+        };
+      }
     } catch (error) {
       console.error(
         `operation ${operationName ?? '(anonymous)'} runs interpreted: compiling it failed:`,
@@ -150,9 +186,20 @@ export function compiledExecution(
     return null;
   };
 
-  /** Runs a compiled operation; null when it refused the variables before anything ran. */
-  const run = async (compiled: CompiledQuery, context: object, variables: Record<string, unknown>) => {
-    const result: ExecutionResult = await compiled.query(undefined, context, variables);
+  /**
+   * Runs a compiled operation; null when graphql-js must run the request instead: the variables were
+   * refused before anything ran, or they hold a value graphql-jit would not treat as graphql-js does.
+   */
+  const run = async (
+    compiled: CompiledOperation,
+    context: object,
+    variables: Record<string, unknown>,
+  ): Promise<ExecutionResult | null> => {
+    for (const name of compiled.nullRefused) {
+      if (Object.hasOwn(variables, name) && variables[name] == null) return null;
+    }
+    if (compiled.coerce && !compiled.coerce(variables)) return null;
+    const result: ExecutionResult = await compiled.query.query(undefined, context, variables);
     if (result.errors?.length && result.data === undefined) return null;
     return result.errors ? { ...result, errors: result.errors.map(asGraphQLJsError) } : result;
   };
@@ -160,7 +207,7 @@ export function compiledExecution(
   // Registers a compiled query under the text and operation name it was requested by.
   const remember = (
     entry: OperationEntry,
-    compiled: CompiledQuery,
+    compiled: CompiledOperation,
     text: string,
     name: string | null,
     document: DocumentNode,
@@ -178,21 +225,27 @@ export function compiledExecution(
   };
 
   const executor: GatewayExecutor = async (requestContext) => {
-    const { document, operation, operationName, context, request, source } = requestContext;
-    if (options.compileAfterUses === 0) {
+    // graphql-js gets the operation name as the request gave it, as without this executor: Apollo
+    // Server's `operationName` is the name of the operation it resolved, null for none. With no
+    // operation resolved (an unknown name, several operations and no name), graphql-js reports why,
+    // and Apollo Server answers that as OPERATION_RESOLUTION_FAILURE (400).
+    const { document, operation, context, request, source } = requestContext;
+    const operationName = request.operationName ?? null;
+    if (options.compileAfterUses === 0 || !operation) {
       return interpret(document, operationName, context, request.variables);
     }
     const entry = entryOf(operation);
     entry.uses++;
     if (entry.compiled === undefined && entry.uses >= options.compileAfterUses) {
-      entry.compiled = compile(document, operationName);
+      entry.compiled = compile(document, operation);
     }
     if (!entry.compiled) return interpret(document, operationName, context, request.variables);
     if (operation.operation === 'query') {
-      remember(entry, entry.compiled, source, request.operationName ?? null, document, operation);
+      remember(entry, entry.compiled, source, operationName, document, operation);
     }
-    // No data at all: the variables were refused before anything ran. graphql-js words such errors
-    // the way Apollo Server classifies them (BAD_USER_INPUT, status 400).
+    // No data at all: the variables were refused before anything ran, or hold what only graphql-js
+    // treats right. graphql-js words such errors the way Apollo Server classifies them
+    // (BAD_USER_INPUT, status 400).
     return (
       (await run(entry.compiled, context, request.variables ?? {})) ??
       interpret(document, operationName, context, request.variables)
@@ -246,4 +299,47 @@ function holdsVariableInLiteral(document: DocumentNode): boolean {
     },
   });
   return found;
+}
+
+/**
+ * The operation's variables of nullable type used where a non-null value is required, in the
+ * operation or the fragments it spreads (CompiledOperation.nullRefused). Validation allows these
+ * only with a default, so they matter only when a request sends null explicitly.
+ */
+function nullRefusedVariables(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+): string[] {
+  const nullable = new Set<string>();
+  for (const definition of operation.variableDefinitions ?? []) {
+    if (definition.type.kind !== Kind.NON_NULL_TYPE) nullable.add(definition.variable.name.value);
+  }
+  if (nullable.size === 0) return [];
+  // graphql-js's own record of where each variable stands and which type that place expects.
+  const usages = new ValidationContext(schema, document, new TypeInfo(schema), () => {});
+  const refused = new Set<string>();
+  for (const { node, type } of usages.getRecursiveVariableUsages(operation)) {
+    if (type && isNonNullType(type) && nullable.has(node.name.value)) refused.add(node.name.value);
+  }
+  return [...refused];
+}
+
+/**
+ * For an operation with a variable of input-object type (also in a list), a check that graphql-js
+ * accepts a request's variables (CompiledOperation.coerce); undefined for other operations.
+ * graphql-js's coercion only decides: the compiled query coerces the variables itself.
+ */
+function variableCoercion(
+  schema: GraphQLSchema,
+  operation: OperationDefinitionNode,
+): ((variables: Record<string, unknown>) => boolean) | undefined {
+  const definitions = operation.variableDefinitions ?? [];
+  const withInputObject = definitions.some((definition) => {
+    const type = typeFromAST(schema, definition.type);
+    return type !== undefined && isInputObjectType(getNamedType(type));
+  });
+  if (!withInputObject) return undefined;
+  // The first error decides; graphql-js finds and words them all when it runs the request.
+  return (variables) => !getVariableValues(schema, definitions, variables, { maxErrors: 1 }).errors;
 }
