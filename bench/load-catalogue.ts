@@ -1,92 +1,235 @@
-// Loads the benchmark catalogue the way providers publish: each provider its own listings, each
-// listing through validateListing, then publishListings (content hash, revisions, one-owner rule,
-// search vocabulary) with the gateway's write hooks (subscriptions, audit chain) in batches of
-// 1,000, several providers at the same time.
+// Loads the benchmark catalogue through the bulk path providers use: harvesting. Each provider keeps
+// its listings as a folder of listing files served by its own provider node (services/provider-node,
+// real HTTP on 127.0.0.1; see provider-nodes.ts), registered as the provider's harvest endpoint; the
+// gateway's harvester (gateway/harvest/harvester.ts) then runs as its scheduler runs it: `harvestDue`
+// claims the due endpoints `concurrency` at a time (HARVEST_CONCURRENCY), reads each endpoint page by
+// page, validates every document, publishes through publishListings in batches of 200 with the
+// gateway's write hooks (subscriptions, audit chain) and records each run.
+//
+// Timing: writing the folders, starting the nodes and registering the endpoints come first, untimed.
+// The clock runs from the harvester's first request (the `harvestDue` call: its claims, then the
+// endpoints' first pages) to the end of the last run (its report stored). `vacuum analyze`, for the
+// read scenarios, comes after and is timed on its own (analyzeSeconds).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
-import { validateListing } from '../catalog-schema/validate-listing.ts';
+import type { Listing } from '../catalog-schema/generated/listing.ts';
 import { upsertOrganisation } from '../gateway/catalog/organisations.ts';
 import type { CatalogWriteHooks } from '../gateway/catalog/publish-listing.ts';
-import { publishListings } from '../gateway/catalog/publish-listings.ts';
 import type { Database } from '../gateway/database/database.ts';
-import { benchListings, benchProviders, type BenchListing } from './catalogue-data.ts';
-
-export const BATCH_SIZE = 1000;
+import { harvestConfigFromEnv } from '../gateway/harvest/harvest-config.ts';
+import { createHarvester } from '../gateway/harvest/harvester.ts';
+import { registerEndpoint } from '../gateway/harvest/store/harvest-endpoints.ts';
+import type { HarvestRunRow } from '../gateway/harvest/store/harvest-tables.ts';
+import { benchListings, benchProviders } from './catalogue-data.ts';
+import { startProviderNodes, writeProviderFolders, type RunningProviderNodes } from './provider-nodes.ts';
 
 export interface LoadResult {
+  /** How the listings were loaded: harvested from provider nodes over HTTP. */
+  path: 'harvest';
   listings: number;
   providers: number;
-  /** How many providers published at the same time. */
+  /** How many providers were harvested at the same time (the harvester's concurrency). */
   concurrency: number;
+  /** From the first harvest request to the end of the last run. */
   seconds: number;
   listingsPerSecond: number;
+  /** Harvest runs, one per provider, all SUCCEEDED. */
+  runs: number;
+  /** Pages the harvester read from the provider nodes (GraphQL requests answered with listings). */
+  requests: number;
+  /** Write transactions of the catalogue (publishListings batches). */
+  batches: number;
+  /** Writing the listing files, starting the nodes, registering the endpoints (untimed above). */
+  setupSeconds: number;
+  /** The `vacuum analyze` after the load (for the read scenarios), not part of `seconds`. */
+  analyzeSeconds: number;
 }
 
 export interface LoadOptions {
   /** The gateway's write hooks (gateway/write-modules.ts). */
   hooks: CatalogWriteHooks;
-  /** Providers publishing at the same time, each its own batches one after the other. */
+  /** Endpoints harvested at the same time (the harvester's HARVEST_CONCURRENCY). */
   concurrency: number;
+  /** Called after each write transaction with the listings written so far. */
   progress?: (done: number) => void;
+  /**
+   * Child processes hosting the provider nodes (see provider-nodes.ts). Default: one per endpoint
+   * harvested at a time, but no more than the cores the benchmark's process leaves free.
+   */
+  nodeProcesses?: number;
 }
 
-/** Generates `count` listings of `providerCount` providers and publishes them; times validation and publishing. */
+/**
+ * The provider node reads a file again on every request until it has read it at least this long
+ * after its last change (RACY_MS in services/provider-node/listing-folder.ts). A provider's files
+ * are older than that when a harvester comes: the nodes start once they are, and read their folders
+ * once before they report ready (their `endpoint` query), as a node that has served before.
+ */
+const FILES_SETTLED_MS = 2000 + 100;
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Checks that every run harvested its provider's listings, all of them new; else throws. */
+function checkRuns(runs: readonly HarvestRunRow[], expected: ReadonlyMap<string, number>): void {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const run of runs) {
+    seen.add(run.provider_id);
+    const count = expected.get(run.provider_id);
+    if (count === undefined) {
+      problems.push(`${run.provider_id}: harvested, but is not a benchmark provider (run ${run.id})`);
+      continue;
+    }
+    if (
+      run.status !== 'SUCCEEDED' ||
+      run.fetched !== count ||
+      run.created !== count ||
+      run.updated !== 0 ||
+      run.unchanged !== 0 ||
+      run.withdrawn !== 0 ||
+      run.rejected !== 0
+    ) {
+      problems.push(
+        `${run.provider_id}: run ${run.id} ${run.status}${run.error ? ` (${run.error_code}: ${run.error})` : ''}, ` +
+          `fetched ${run.fetched}, created ${run.created} of ${count}, updated ${run.updated}, ` +
+          `unchanged ${run.unchanged}, withdrawn ${run.withdrawn}, rejected ${run.rejected}` +
+          (run.rejected ? `: ${JSON.stringify(run.rejections).slice(0, 1000)}` : ''),
+      );
+    }
+  }
+  for (const providerId of expected.keys()) {
+    if (!seen.has(providerId)) problems.push(`${providerId}: not harvested`);
+  }
+  if (runs.length !== seen.size) problems.push(`${runs.length} runs for ${seen.size} providers`);
+  if (problems.length > 0) {
+    throw new Error(`the harvest load failed:\n  ${problems.slice(0, 20).join('\n  ')}`);
+  }
+}
+
+/**
+ * Generates `count` listings of `providerCount` providers, serves each provider's from its own
+ * provider node and harvests them all with the gateway's harvester; times the harvest.
+ */
 export async function loadCatalogue(
   db: Kysely<Database>,
   count: number,
   providerCount: number,
   options: LoadOptions,
 ): Promise<LoadResult> {
+  const setupStarted = performance.now();
   const providers = benchProviders(providerCount);
-  for (const provider of providers) await upsertOrganisation(db, provider);
-  const byProvider = new Map<string, BenchListing[]>();
-  for (const item of benchListings(count, providers)) {
-    const own = byProvider.get(item.providerId) ?? [];
-    own.push(item);
-    byProvider.set(item.providerId, own);
-  }
-  const queue = [...byProvider.values()];
-
+  // Every provider runs a node, also one without listings (fewer listings than providers).
+  const byProvider = new Map<string, Listing[]>(providers.map((p) => [p.id, []]));
+  for (const item of benchListings(count, providers)) byProvider.get(item.providerId)!.push(item.listing);
+  const expected = new Map([...byProvider].map(([providerId, own]) => [providerId, own.length]));
   const concurrency = Math.max(1, options.concurrency);
-  const started = performance.now();
-  let done = 0;
-  let failed = false;
-  const publisher = async () => {
-    for (let own = queue.shift(); own && !failed; own = queue.shift()) {
-      for (let i = 0; i < own.length && !failed; i += BATCH_SIZE) {
-        const batch = own.slice(i, i + BATCH_SIZE).map(({ providerId, listing }) => {
-          const validation = validateListing(listing);
-          if (!validation.ok) {
-            throw new Error(
-              `generated listing ${providerId}/${listing.id} is invalid: ${JSON.stringify(validation.problems)}`,
-            );
-          }
-          return { providerId, listing: validation.listing, source: 'PUSH' as const };
-        });
-        await publishListings(db, batch, options.hooks);
-        done += batch.length;
-        options.progress?.(done);
-      }
-    }
-  };
-  // A failed publish ends the load: the others finish the batch they are sending and stop.
-  const outcomes = await Promise.allSettled(
-    Array.from({ length: concurrency }, () =>
-      publisher().catch((error: unknown) => {
-        failed = true;
-        throw error;
-      }),
-    ),
-  );
-  const failure = outcomes.find((outcome) => outcome.status === 'rejected');
-  if (failure) throw failure.reason;
-  const seconds = (performance.now() - started) / 1000;
-  // Fresh statistics, as autovacuum would gather them shortly after a bulk load in production.
-  await sql`vacuum analyze`.execute(db);
-  return {
-    listings: count,
-    providers: providerCount,
+  // The gateway's harvest settings in demo mode (plain http, loopback allowed: where these nodes
+  // are), with the benchmark's concurrency, and room for a provider with more listings than the
+  // default limit when the benchmark is run with few providers.
+  const defaults = harvestConfigFromEnv({}, false);
+  const config = {
+    ...defaults,
+    pollIntervalMs: 0,
     concurrency,
-    seconds,
-    listingsPerSecond: count / seconds,
+    maxListings: Math.max(defaults.maxListings, ...expected.values()),
   };
+
+  const scratch = mkdtempSync(join(tmpdir(), 'vc-bench-provider-nodes-'));
+  let nodes: RunningProviderNodes | undefined;
+  let harvester: ReturnType<typeof createHarvester> | undefined;
+  try {
+    const { folders, lastWriteMs } = writeProviderFolders(scratch, byProvider);
+    await pause(Math.max(0, lastWriteMs + FILES_SETTLED_MS - Date.now()));
+    nodes = await startProviderNodes(
+      folders,
+      options.nodeProcesses ?? Math.max(1, Math.min(concurrency, availableParallelism() - 1)),
+    );
+
+    // Harvesting takes every due endpoint: there must be none but the benchmark's.
+    const others = await db
+      .selectFrom('harvest_endpoint')
+      .select('provider_id')
+      .where('enabled', '=', true)
+      .where('provider_id', 'not in', [...expected.keys()])
+      .execute();
+    if (others.length > 0) {
+      throw new Error(
+        `the database has other harvest endpoints (${others.map((o) => o.provider_id).join(', ')}); the load harvests into a database without them`,
+      );
+    }
+    let dueAt = 0;
+    for (const provider of providers) {
+      // A provider is an organisation of the catalogue before it registers its endpoint.
+      await upsertOrganisation(db, provider);
+      const url = nodes.nodes.find((n) => n.providerId === provider.id)!.url;
+      const endpoint = await registerEndpoint(db, {
+        providerId: provider.id,
+        url,
+        requiresToken: false,
+        intervalSeconds: config.defaultIntervalSeconds,
+        fullSyncIntervalSeconds: config.fullSyncIntervalSeconds,
+        registeredBy: 'bench',
+      });
+      dueAt = Math.max(dueAt, endpoint.next_run_at.getTime());
+    }
+
+    // The gateway's write hooks, unchanged: the wrapper only counts the transactions they close.
+    let written = 0;
+    let batches = 0;
+    const hooks: CatalogWriteHooks = {
+      ...options.hooks,
+      afterWrites: async (trx, events) => {
+        await options.hooks.afterWrites?.(trx, events);
+        batches++;
+        written += events.length;
+        options.progress?.(written);
+      },
+    };
+    harvester = createHarvester({ db, hooks, config, owner: `bench:${process.pid}` });
+    const setupSeconds = (performance.now() - setupStarted) / 1000;
+
+    // The scheduler's clock: every endpoint registered above is due (next_run_at is the database's
+    // clock, to the microsecond; a millisecond later covers it).
+    const now = new Date(Math.max(Date.now(), dueAt + 1));
+    const started = performance.now();
+    const runs = await harvester.harvestDue(now);
+    const seconds = (performance.now() - started) / 1000;
+
+    checkRuns(runs, expected);
+    const served = await nodes.close();
+    nodes = undefined;
+    const { active } = await db
+      .selectFrom('service')
+      .select(({ fn }) => fn.countAll<string>().as('active'))
+      .where('provider_id', 'in', [...expected.keys()])
+      .where('status', '=', 'ACTIVE')
+      .executeTakeFirstOrThrow();
+    if (Number(active) !== count) {
+      throw new Error(`the harvest load left ${active} active listings of ${count}`);
+    }
+
+    // Fresh statistics, as autovacuum would gather them shortly after a bulk load in production.
+    const analyzeStarted = performance.now();
+    await sql`vacuum analyze`.execute(db);
+    const analyzeSeconds = (performance.now() - analyzeStarted) / 1000;
+    return {
+      path: 'harvest',
+      listings: count,
+      providers: providerCount,
+      concurrency,
+      seconds,
+      listingsPerSecond: count / seconds,
+      runs: runs.length,
+      requests: Object.values(served).reduce((sum, s) => sum + s.pages, 0),
+      batches,
+      setupSeconds,
+      analyzeSeconds,
+    };
+  } finally {
+    await harvester?.stop();
+    await nodes?.close().catch(() => undefined);
+    rmSync(scratch, { recursive: true, force: true });
+  }
 }
