@@ -1,7 +1,7 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { driveLoad } from './drive-load.ts';
+import { combine, driveLoad, type LoadStats } from './drive-load.ts';
 
 const servers: ReturnType<typeof createServer>[] = [];
 afterAll(async () => {
@@ -44,5 +44,27 @@ describe('driveLoad', () => {
     expect(stats.requests).toBeGreaterThan(10);
     expect(stats.errors / stats.requests).toBeGreaterThan(0.7);
     expect(stats.errors / stats.requests).toBeLessThan(0.8);
+  });
+});
+
+describe('combine', () => {
+  it("reports the worst round's 99th percentile, not the median of the rounds'", () => {
+    const round = (p50Ms: number, p99Ms: number): LoadStats => ({
+      requests: 100,
+      seconds: 10,
+      requestsPerSecond: 10,
+      p50Ms,
+      p99Ms,
+      errors: 0,
+      meanResponseBytes: 1000,
+    });
+    const combined = combine([round(10, 2033), round(12, 1185), round(11, 1786)]);
+    expect(combined).toMatchObject({
+      requests: 300,
+      seconds: 30,
+      requestsPerSecond: 10,
+      p50Ms: 11,
+      p99Ms: 2033,
+    });
   });
 });

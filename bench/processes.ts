@@ -1,6 +1,6 @@
 // Starting the measured servers as processes of their own, and watching their memory.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 /** A free TCP port on 127.0.0.1. */
@@ -21,8 +21,10 @@ export interface ServerProcess {
   url: string;
   /** Resident set size now, in bytes (from /proc). */
   rss(): number;
-  /** Highest resident set size since the process started, in bytes. */
+  /** Highest resident set size since the process started or since resetPeakRss, in bytes. */
   peakRss(): number;
+  /** Sets the highest resident set size to the current one (Linux: `5` into /proc/<pid>/clear_refs); false if it could not. */
+  resetPeakRss(): boolean;
   /** CPU time (user and system) the process has used since it started, in seconds. */
   cpuSeconds(): number;
   stop(): Promise<void>;
@@ -135,6 +137,14 @@ export async function startServerProcess(
     url,
     rss: () => status(pid, 'VmRSS'),
     peakRss: () => status(pid, 'VmHWM'),
+    resetPeakRss: () => {
+      try {
+        writeFileSync(`/proc/${pid}/clear_refs`, '5');
+        return true;
+      } catch {
+        return false;
+      }
+    },
     cpuSeconds: () => processTimes(pid)?.own ?? 0,
     stop: async () => {
       if (exited !== undefined) return;

@@ -15,6 +15,8 @@ export interface Measurement {
   sqlStatementsPerRequest?: number;
   /** CPU time of the server process per request over all rounds, in ms. */
   cpuMsPerRequest: number;
+  /** CPU time the load generator used during this server's rounds, in cores (1 = one core busy throughout). */
+  loadGeneratorCores?: number;
   /** CPU time of the PostgreSQL server per request over all rounds, in ms (a server on this machine only). */
   databaseCpuMsPerRequest?: number;
 }
@@ -26,7 +28,12 @@ export interface ScenarioResult {
   gateway: Measurement;
   /** Null for a scenario without a baseline (writes). */
   baselineMeasurement: Measurement | null;
+  /** The ratio judged against the target: the throughput ratio, or the CPU ratio where lower and the load generator was saturated. */
   ratio: number | null;
+  /** Gateway requests per second over the baseline's. */
+  throughputRatio?: number | null;
+  /** The baseline's CPU ms per request over the gateway's (server processes only). */
+  cpuRatio?: number | null;
   targetRatio: number | null;
 }
 
@@ -83,9 +90,11 @@ export function markdown(report: BenchReport): string {
       `${report.options.warmupSeconds} s of warm-up.`,
     '',
     `Loading: ${report.load.listings.toLocaleString('en')} listings of ${report.load.providers} providers, ` +
-      `${report.load.concurrency} publishing at a time with the gateway's write hooks, in ` +
-      `${fixed(report.load.seconds, 1)} s: **${fixed(report.load.listingsPerSecond)} listings/s** ` +
-      `(target ≥ ${TARGETS.loadPerSecond}: ${mark(report.load.listingsPerSecond >= TARGETS.loadPerSecond)}).`,
+      `harvested from their provider nodes over HTTP by the gateway's harvester, ${report.load.concurrency} ` +
+      `endpoints at a time, with the gateway's write hooks, in ${fixed(report.load.seconds, 1)} s: ` +
+      `**${fixed(report.load.listingsPerSecond)} listings/s** ` +
+      `(target ≥ ${TARGETS.loadPerSecond}: ${mark(report.load.listingsPerSecond >= TARGETS.loadPerSecond)}); ` +
+      `then \`vacuum analyze\` in ${fixed(report.load.analyzeSeconds, 1)} s.`,
     '',
     '| scenario | gateway req/s | p50 ms | p99 ms | errors | baseline | req/s | p50 ms | p99 ms | errors | ratio (target) | gateway peak RSS | baseline peak RSS | SQL / request | gateway CPU ms / request | baseline CPU ms / request |',
     '| --- | --: | --: | --: | --: | --- | --: | --: | --: | --: | --- | --: | --: | --: | --: | --: |',
@@ -96,10 +105,18 @@ export function markdown(report: BenchReport): string {
     const baseline = b
       ? `${BASELINE_NAMES[r.baseline]} | ${fixed(b.stats.requestsPerSecond)} | ${ms(b.stats.p50Ms)} | ${ms(b.stats.p99Ms)} | ${b.stats.errors}`
       : `${BASELINE_NAMES[r.baseline]} | – | – | – | –`;
+    const judgedByCpu =
+      r.cpuRatio !== undefined &&
+      r.cpuRatio !== null &&
+      r.ratio !== null &&
+      r.ratio === r.cpuRatio &&
+      r.ratio !== r.throughputRatio;
     const ratio =
       b && r.ratio !== null && r.targetRatio !== null
-        ? `**${fixed(r.ratio, 2)}** (≥ ${r.targetRatio}: ${mark(r.ratio >= r.targetRatio)}; ` +
-          `rounds ${roundRatios(r.gateway, b)})`
+        ? `**${fixed(r.ratio, 2)}**${judgedByCpu ? ' by CPU' : ''} (≥ ${r.targetRatio}: ${mark(r.ratio >= r.targetRatio)}; ` +
+          `throughput ${fixed(r.throughputRatio ?? r.ratio, 2)}, rounds ${roundRatios(r.gateway, b)}` +
+          `${r.cpuRatio ? `; CPU ${fixed(r.cpuRatio, 2)}` : ''}` +
+          `${b.loadGeneratorCores !== undefined ? `; load generator ${fixed(b.loadGeneratorCores, 2)} cores` : ''})`
         : '–';
     lines.push(
       `| ${r.scenario} | ${fixed(g.requestsPerSecond)} | ${ms(g.p50Ms)} | ${ms(g.p99Ms)} | ${g.errors} | ` +

@@ -96,6 +96,12 @@ function detailQuery(schema: GraphQLSchema): string {
 
 const json = (query: string, variables: Record<string, unknown>) => JSON.stringify({ query, variables });
 
+/** How many services the detail scenario asks for in turn. */
+export const DETAIL_SERVICES = 200;
+
+/** Every how many of the detail scenario's services is certified (run.ts), so that its certification resolves to both. */
+export const DETAIL_CERTIFIED_EVERY = 4;
+
 /** Service ids spread over the whole catalogue, fixed for a given size. */
 export function detailIds(listingIds: readonly string[], count: number): string[] {
   const step = Math.max(1, Math.floor(listingIds.length / count));
@@ -162,7 +168,7 @@ export function scenarios(
       description: `one service (200 ids in rotation) with its provider, OZG-Leistungen, plans${detail.includes('certification') ? ' and certification' : ''}`,
       baseline: 'sql',
       responseCache: false,
-      requests: detailIds(serviceIds, 200).map((id) => ({ body: json(detail, { id }) })),
+      requests: detailIds(serviceIds, DETAIL_SERVICES).map((id) => ({ body: json(detail, { id }) })),
     },
     {
       name: 'repeated search',

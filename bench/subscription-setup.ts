@@ -18,17 +18,25 @@ export interface BenchSubscriber {
 
 const COORDINATOR = { subject: 'bench:koordinierung', organisation: 'bench-koordinierung' };
 
-/**
- * Certifies `services` of the given ids (each must have a plan) with the key in `signingKeyFile` (the
- * gateways' CERTIFICATE_SIGNING_KEY_FILE) and registers `clients` authorities, client i subscribing
- * to service i mod `services.length`, in the first Land that service is offered in.
- */
-export async function prepareSubscribers(
+/** Certifies the services of the given ids (profile dvs-basis, every check passed) with the key in `signingKeyFile`. */
+export async function certifyServices(
   db: Kysely<Database>,
   serviceIds: readonly string[],
-  clients: number,
   signingKeyFile: string,
-): Promise<BenchSubscriber[]> {
+): Promise<void> {
+  const signer = await benchSigner(db, signingKeyFile);
+  for (const serviceId of serviceIds) {
+    await certifyWithPassedChecks(db, signer, {
+      serviceId,
+      profileId: 'dvs-basis',
+      actor: COORDINATOR,
+      evidenceBase: 'https://nachweise.benchmark.example',
+    });
+  }
+}
+
+/** The criteria catalogue, the coordination office, and a signer with the gateways' key. */
+async function benchSigner(db: Kysely<Database>, signingKeyFile: string) {
   await syncCriteriaCatalogue(db);
   const signer = await loadCertificateSigner(
     db,
@@ -42,6 +50,21 @@ export async function prepareSubscribers(
     land: 'DE',
     regionalschluessel: null,
   });
+  return signer;
+}
+
+/**
+ * Certifies `services` of the given ids (each must have a plan) with the key in `signingKeyFile` (the
+ * gateways' CERTIFICATE_SIGNING_KEY_FILE) and registers `clients` authorities, client i subscribing
+ * to service i mod `services.length`, in the first Land that service is offered in.
+ */
+export async function prepareSubscribers(
+  db: Kysely<Database>,
+  serviceIds: readonly string[],
+  clients: number,
+  signingKeyFile: string,
+): Promise<BenchSubscriber[]> {
+  const signer = await benchSigner(db, signingKeyFile);
   const services = await db
     .selectFrom('service')
     .select(['id', 'document', 'available_in'])
