@@ -9,8 +9,10 @@ import {
   getNamedType,
   getVariableValues,
   GraphQLError,
+  isEnumType,
   isInputObjectType,
   isNonNullType,
+  isSpecifiedScalarType,
   Kind,
   printSchema,
   typeFromAST,
@@ -166,7 +168,7 @@ export function compiledExecution(
 
   // An operation graphql-jit cannot compile runs interpreted, as it did before compiled execution.
   const compile = (document: DocumentNode, operation: OperationDefinitionNode): CompiledOperation | null => {
-    if (holdsVariableInLiteral(document)) return null;
+    if (holdsVariableInLiteral(document) || defaultsBeyondJson(schema, operation)) return null;
     const operationName = operation.name?.value ?? null;
     try {
       const compiled = compileQuery(schema, document, operationName ?? undefined);
@@ -299,6 +301,24 @@ function holdsVariableInLiteral(document: DocumentNode): boolean {
     },
   });
   return found;
+}
+
+/**
+ * Whether a variable's default value may hold a custom scalar (`$until: DateTime = "2027-06-30T00:00:00Z"`,
+ * or an input object that has such a field). graphql-jit parses a default when it compiles and
+ * inlines it through JSON.stringify: the resolver then gets the scalar's serialised text instead of its
+ * parsed value (a string where graphql-js gives a Date, and recordCheck failed as an internal error).
+ * Such operations run interpreted; defaults of built-in scalars and enums are the same in JSON.
+ */
+function defaultsBeyondJson(schema: GraphQLSchema, operation: OperationDefinitionNode): boolean {
+  return (operation.variableDefinitions ?? []).some((definition) => {
+    if (!definition.defaultValue) return false;
+    const type = typeFromAST(schema, definition.type);
+    const named = type && getNamedType(type);
+    return (
+      named !== undefined && (isInputObjectType(named) || !isSpecifiedScalarType(named)) && !isEnumType(named)
+    );
+  });
 }
 
 /**

@@ -165,6 +165,34 @@ describe('variable coercion and null handling on the fast path', () => {
   });
 });
 
+describe('variable defaults', () => {
+  it("passes a custom scalar's default (DateTime) to the resolver parsed, as graphql-js does", async () => {
+    // graphql-jit inlines a default through JSON: the resolver got the text, not a Date, and
+    // recordCheck failed with an internal error from the second request on.
+    await registerOrganisation(interpreted.db, 'koordinierungsstelle', 'COORDINATOR', 'DE');
+    const evidenceUrl = 'https://nachweise.example/nordwerk/wohngeld-0/bsi-c5-type2.pdf';
+    const input = `{ serviceId: "nordwerk/wohngeld-0", criterion: "bsi-c5-type2", outcome: PASSED,
+      evidenceUrl: "${evidenceUrl}", evidenceSha256: "${'ab'.repeat(32)}", validUntil: "2027-06-30T00:00:00Z" }`;
+    const body = JSON.stringify({
+      query: `mutation Record($input: RecordCheckInput = ${input}) { recordCheck(input: $input) { validUntil } }`,
+    });
+    const record = async (server: TestServer) => {
+      const response = await fetch(`${server.url}/graphql`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-dev-principal': 'coordinator@koordinierungsstelle',
+        },
+        body,
+      });
+      return (await response.json()) as { data?: any; errors?: any[] };
+    };
+    const expected = await record(interpreted);
+    expect(expected.errors).toBeUndefined();
+    for (let i = 0; i < 2; i++) expect(await record(compiled)).toEqual(expected);
+  });
+});
+
 describe('bad input gets a stable code, not INTERNAL_SERVER_ERROR', () => {
   it('null for a non-null argument with a default (OzgLeistung.services(first: Int! = 5)) through a variable is BAD_USER_INPUT', async () => {
     for (const server of [interpreted, compiled]) {
