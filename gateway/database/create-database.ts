@@ -65,7 +65,7 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
     return {
       db,
       dialect: 'postgres',
-      listen: (channel, handlers) => listenPostgres(options.url, channel, handlers),
+      listen: (channel, handlers, heartbeat) => listenPostgres(options.url, channel, handlers, heartbeat),
       close: () => db.destroy(),
     };
   }

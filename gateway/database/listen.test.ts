@@ -3,6 +3,9 @@ import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TEST_DIALECT } from '../../test/helpers/test-database.ts';
+import { ResponseCache } from '../graphql/response-cache/response-cache.ts';
+import { followCatalogChanges } from '../graphql/response-cache/catalog-change-feed.ts';
+import { createTestDatabase } from '../../test/helpers/test-database.ts';
 import { listenPostgres, type ChannelListener } from './listen.ts';
 
 /**
@@ -84,5 +87,28 @@ describe.runIf(TEST_DIALECT === 'postgres')('a PostgreSQL LISTEN', () => {
     relay.blackHole();
     await listener.close();
     expect(listener.connected).toBe(false);
+  });
+
+  it("turns the response cache off within 1.5 s of the catalogue feed's connection falling silent", async () => {
+    // Until then the cache serves answers although another replica's writes may go unheard.
+    const relay = await startRelay(new URL(process.env.DATABASE_URL!));
+    cleanup.push(() => relay.close());
+    const database = await createTestDatabase();
+    cleanup.push(() => database.close());
+    const cache = new ResponseCache({ maxBytes: 1 << 20 });
+    const listener = await followCatalogChanges(
+      {
+        ...database,
+        listen: (channel, handlers, heartbeat) => listenPostgres(relay.url, channel, handlers, heartbeat),
+      },
+      cache,
+    );
+    cleanup.push(() => listener.close());
+    expect(cache.enabled).toBe(true);
+    relay.blackHole();
+    const silentSince = Date.now();
+    await until(() => !cache.enabled, 5000);
+    expect(cache.enabled).toBe(false);
+    expect(Date.now() - silentSince).toBeLessThan(1500 + 200);
   });
 });

@@ -15,6 +15,15 @@ export async function watchedTables(db: Kysely<Database>): Promise<Set<string>> 
 }
 
 /**
+ * How quickly a listening connection that died without closing (a NAT or load balancer that forgot
+ * it) turns the cache off: it must answer a heartbeat every 500 ms within 1 s. Until then its
+ * notifications may be lost while cached answers are still served, so this bounds how long a write
+ * another replica made can go unseen here to about 1.5 s (the listener's defaults, 2 s and 3 s, made
+ * it 5 s). Two `select 1` a second per replica cost the database nothing to speak of.
+ */
+export const CATALOG_FEED_HEARTBEAT = { heartbeatIntervalMs: 500, heartbeatTimeoutMs: 1000 } as const;
+
+/**
  * Connects the cache to the database's change notifications: every committed write to a watched
  * table, by this replica, another replica or anyone with SQL access, drops the cached answers read
  * from that table (the notification names it); a notification naming no table this replica knows
@@ -27,10 +36,14 @@ export async function followCatalogChanges(
   cache: ResponseCache,
 ): Promise<ChannelListener> {
   cache.watchedTables = await watchedTables(database.db);
-  const listener = await database.listen(CATALOG_CHANGED_CHANNEL, {
-    notification: (table) => cache.invalidateTable(table),
-    connection: (connected) => cache.setEnabled(connected),
-  });
+  const listener = await database.listen(
+    CATALOG_CHANGED_CHANNEL,
+    {
+      notification: (table) => cache.invalidateTable(table),
+      connection: (connected) => cache.setEnabled(connected),
+    },
+    CATALOG_FEED_HEARTBEAT,
+  );
   cache.setEnabled(listener.connected);
   return listener;
 }
