@@ -26,8 +26,14 @@ const RECONNECT_MAX_MS = 5000;
 export interface HeartbeatOptions {
   /** Pause between two heartbeats, in ms. Default 2000. */
   heartbeatIntervalMs?: number;
-  /** A heartbeat (or a connection attempt) not answered within this many ms means the connection is down. Default 3000. */
+  /** A heartbeat not answered within this many ms means the connection is down. Default 3000. */
   heartbeatTimeoutMs?: number;
+  /**
+   * How long connecting and the LISTEN may take, in ms. Default 10000: setting a connection up can
+   * take longer than a heartbeat on a healthy database (TLS to a managed server, a proxy sidecar still
+   * starting), and the gateway waits for the first LISTEN when it starts.
+   */
+  connectTimeoutMs?: number;
 }
 
 /**
@@ -48,6 +54,7 @@ export async function listenPostgres(
 ): Promise<ChannelListener> {
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 2000;
   const heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 3000;
+  const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
   let client: pg.Client | undefined;
   let connected = false;
   let closed = false;
@@ -94,7 +101,7 @@ export async function listenPostgres(
     const candidate = new pg.Client({
       connectionString: url,
       keepAlive: true,
-      connectionTimeoutMillis: heartbeatTimeoutMs,
+      connectionTimeoutMillis: connectTimeoutMs,
       application_name: `catalogue-listen-${channel}`,
     });
     candidate.on('error', (error) => down(error.message));
@@ -107,7 +114,7 @@ export async function listenPostgres(
       await candidate.connect();
       await withTimeout(
         candidate.query(`listen ${pg.escapeIdentifier(channel)}`),
-        heartbeatTimeoutMs,
+        connectTimeoutMs,
         'no answer to LISTEN',
       );
     } catch (error) {
