@@ -11,9 +11,24 @@ export function unstorable(text: string): string | null {
   return null;
 }
 
-/** A text's length as PostgreSQL's length() counts it: in characters (code points), not UTF-16 units. */
+/**
+ * A text's length as PostgreSQL's length() counts it: in characters (code points), not UTF-16 units.
+ * A surrogate pair is one character, a lone surrogate one too (as `[...text].length` counts them);
+ * counted without building a string per character, since a refused query text can be a megabyte.
+ */
 export function characterCount(text: string): number {
-  return [...text].length;
+  let pairs = 0;
+  for (let i = 0; i < text.length - 1; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdbff) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        pairs++;
+        i++;
+      }
+    }
+  }
+  return text.length - pairs;
 }
 
 /** A member name as a reference token of a JSON Pointer (RFC 6901): `~` is `~0`, `/` is `~1`. */
