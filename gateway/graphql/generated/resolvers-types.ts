@@ -491,7 +491,8 @@ export type RegisterOrganisationInput = {
   regionalschluessel?: InputMaybe<Scalars['String']['input']>;
   /**
    * The issuer (one of OIDC_ISSUER) whose tokens act for the organisation; only its tokens do. Required
-   * when the catalogue trusts several issuers; with one, that one.
+   * when the catalogue trusts several issuers; with one, that one, except in demo mode, where it is
+   * left unbound (the development identity provider's URL changes with its port).
    */
   issuer?: InputMaybe<Scalars['String']['input']>;
 };
