@@ -122,21 +122,27 @@ describe.runIf(TEST_DIALECT === 'postgres')('a PostgreSQL LISTEN', () => {
     expect(listener.connected).toBe(false);
   });
 
-  it("turns the response cache off within 1.5 s of the catalogue feed's connection falling silent", async () => {
-    // Until then the cache serves answers although another replica's writes may go unheard.
-    const relay = await startRelay(new URL(process.env.DATABASE_URL!));
-    cleanup.push(() => relay.close());
+  /** A response cache following the catalogue's changes over a LISTEN connection through `url`. */
+  async function followThrough(url: string) {
     const database = await createTestDatabase();
     cleanup.push(() => database.close());
     const cache = new ResponseCache({ maxBytes: 1 << 20 });
     const listener = await followCatalogChanges(
       {
         ...database,
-        listen: (channel, handlers, heartbeat) => listenPostgres(relay.url, channel, handlers, heartbeat),
+        listen: (channel, handlers, heartbeat) => listenPostgres(url, channel, handlers, heartbeat),
       },
       cache,
     );
     cleanup.push(() => listener.close());
+    return { cache, listener };
+  }
+
+  it("turns the response cache off within 1.5 s of the catalogue feed's connection falling silent", async () => {
+    // Until then the cache serves answers although another replica's writes may go unheard.
+    const relay = await startRelay(new URL(process.env.DATABASE_URL!));
+    cleanup.push(() => relay.close());
+    const { cache } = await followThrough(relay.url);
     expect(cache.enabled).toBe(true);
     relay.blackHole();
     const silentSince = Date.now();
@@ -149,19 +155,9 @@ describe.runIf(TEST_DIALECT === 'postgres')('a PostgreSQL LISTEN', () => {
   it('starts the catalogue feed over a connection that takes longer to set up than its heartbeat may', async () => {
     // The feed's heartbeat must be answered within 1 s; connecting may take longer, and the gateway
     // waits for this first LISTEN when it starts.
-    const database = await createTestDatabase();
-    cleanup.push(() => database.close());
     const relay = await slowRelay(new URL(process.env.DATABASE_URL!), 1200);
     cleanup.push(() => relay.close());
-    const cache = new ResponseCache({ maxBytes: 1 << 20 });
-    const listener = await followCatalogChanges(
-      {
-        ...database,
-        listen: (channel, handlers, heartbeat) => listenPostgres(relay.url, channel, handlers, heartbeat),
-      },
-      cache,
-    );
-    cleanup.push(() => listener.close());
+    const { cache, listener } = await followThrough(relay.url);
     expect(listener.connected).toBe(true);
     expect(cache.enabled).toBe(true);
   });
