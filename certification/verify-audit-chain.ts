@@ -189,20 +189,27 @@ function mismatchBreak(table: RowTable, action: string, m: Mismatch): AuditChain
 }
 
 /**
+ * The first event of `action` for each record its payload names under `idKey` (`record_id`), with
+ * its sequence, subject, actor and payload: what the record's row is compared with.
+ */
+function firstEventPerRecord(action: string, idKey: string) {
+  const id = sql`e.payload->>${sql.lit(idKey)}`;
+  return sql`
+      select distinct on (${id}) ${id} as record_id, e.sequence, e.subject, e.actor, e.payload
+      from audit_event e
+      where e.action = ${sql.lit(action)} and ${id} is not null
+      order by ${id}, e.sequence`;
+}
+
+/**
  * The first check that differs from its `check.recorded` event (or has none), or the first such event
  * whose check is gone. Compared in SQL, so that times count to the microsecond.
  */
 async function checkRowsAgainstEvents(trx: Kysely<Database>): Promise<AuditChainBreak | undefined> {
   const { rows } = await sql<Mismatch>`
-    with recorded as (
-      select distinct on (e.payload->>'checkId') e.payload->>'checkId' as check_id, e.sequence, e.subject,
-        e.actor, e.payload
-      from audit_event e
-      where e.action = 'check.recorded' and e.payload->>'checkId' is not null
-      order by e.payload->>'checkId', e.sequence
-    ),
+    with recorded as (${firstEventPerRecord('check.recorded', 'checkId')}),
     compared as (
-      select coalesce(c.id::text, r.check_id) as id, c.id is null as missing, r.sequence, r.subject,
+      select coalesce(c.id::text, r.record_id) as id, c.id is null as missing, r.sequence, r.subject,
         array_remove(array[
         case when r.subject is distinct from 'service:' || c.service_id then 'service_id' end,
         case when r.payload->'criterion' is distinct from to_jsonb(c.criterion_id) then 'criterion_id' end,
@@ -219,7 +226,7 @@ async function checkRowsAgainstEvents(trx: Kysely<Database>): Promise<AuditChain
         case when r.actor->>'organisation' is distinct from c.checked_by_organisation
           then 'checked_by_organisation' end
       ], null) as differs
-      from certification_check c full join recorded r on r.check_id = c.id::text
+      from certification_check c full join recorded r on r.record_id = c.id::text
     )
     select id, missing, sequence::text as sequence, subject, differs from compared
     where missing or sequence is null or cardinality(differs) > 0
@@ -235,15 +242,9 @@ async function checkRowsAgainstEvents(trx: Kysely<Database>): Promise<AuditChain
  */
 async function certificateRowsAgainstEvents(trx: Kysely<Database>): Promise<AuditChainBreak | undefined> {
   const { rows: issued } = await sql<Mismatch>`
-    with issued as (
-      select distinct on (e.payload->>'certificateId') e.payload->>'certificateId' as certificate_id,
-        e.sequence, e.subject, e.actor, e.payload
-      from audit_event e
-      where e.action = 'certificate.issued' and e.payload->>'certificateId' is not null
-      order by e.payload->>'certificateId', e.sequence
-    ),
+    with issued as (${firstEventPerRecord('certificate.issued', 'certificateId')}),
     compared as (
-      select coalesce(c.id::text, i.certificate_id) as id, c.id is null as missing, i.sequence, i.subject,
+      select coalesce(c.id::text, i.record_id) as id, c.id is null as missing, i.sequence, i.subject,
         array_remove(array[
         case when i.payload->'serviceId' is distinct from to_jsonb(c.service_id) then 'service_id' end,
         case when i.payload->'contentHash' is distinct from to_jsonb(c.content_hash) then 'content_hash' end,
@@ -263,7 +264,7 @@ async function certificateRowsAgainstEvents(trx: Kysely<Database>): Promise<Audi
         case when i.actor->>'organisation' is distinct from c.issued_by_organisation
           then 'issued_by_organisation' end
       ], null) as differs
-      from certification_certificate c full join issued i on i.certificate_id = c.id::text
+      from certification_certificate c full join issued i on i.record_id = c.id::text
     )
     select id, missing, sequence::text as sequence, subject, differs from compared
     where missing or sequence is null or cardinality(differs) > 0
@@ -273,13 +274,7 @@ async function certificateRowsAgainstEvents(trx: Kysely<Database>): Promise<Audi
 
   // Every certificate has its issue event now; its revocation is in the row exactly when it is an event.
   const { rows: revoked } = await sql<Mismatch & { unrevoked: boolean }>`
-    with revoked as (
-      select distinct on (e.payload->>'certificateId') e.payload->>'certificateId' as certificate_id,
-        e.sequence, e.subject, e.actor, e.payload
-      from audit_event e
-      where e.action = 'certificate.revoked' and e.payload->>'certificateId' is not null
-      order by e.payload->>'certificateId', e.sequence
-    ),
+    with revoked as (${firstEventPerRecord('certificate.revoked', 'certificateId')}),
     compared as (
       select c.id::text as id, false as missing, r.sequence, r.subject, array_remove(array[
         case when (r.payload->>'revokedAt')::timestamptz is distinct from c.revoked_at then 'revoked_at' end,
@@ -287,7 +282,7 @@ async function certificateRowsAgainstEvents(trx: Kysely<Database>): Promise<Audi
           then 'revocation_reason' end,
         case when r.actor->>'subject' is distinct from c.revoked_by_subject then 'revoked_by_subject' end
       ], null) as differs, c.revoked_at is null as unrevoked
-      from certification_certificate c left join revoked r on r.certificate_id = c.id::text
+      from certification_certificate c left join revoked r on r.record_id = c.id::text
       where c.revoked_at is not null or r.sequence is not null
     )
     select id, missing, sequence::text as sequence, subject, differs, unrevoked from compared

@@ -10,19 +10,25 @@ import { listenPostgres, type ChannelListener } from './listen.ts';
 
 /**
  * A TCP relay to PostgreSQL that can stop relaying on the connections it holds without closing
- * them: what a NAT or load balancer that forgets a connection does. New connections are relayed.
+ * them: what a NAT or load balancer that forgets a connection does. New connections are relayed,
+ * each after `setupDelayMs` (a TLS handshake to a managed database, a proxy sidecar still starting).
  */
-async function startRelay(target: URL) {
+async function startRelay(target: URL, setupDelayMs = 0) {
   const held: Socket[] = [];
   const all: Socket[] = [];
   const server: Server = createServer((inbound) => {
-    const outbound = connect(Number(target.port || 5432), target.hostname);
-    inbound.pipe(outbound);
-    outbound.pipe(inbound);
+    inbound.pause();
     inbound.on('error', () => {});
-    outbound.on('error', () => {});
-    held.push(inbound, outbound);
-    all.push(inbound, outbound);
+    all.push(inbound);
+    setTimeout(() => {
+      const outbound = connect(Number(target.port || 5432), target.hostname);
+      outbound.on('error', () => {});
+      all.push(outbound);
+      held.push(inbound, outbound);
+      inbound.pipe(outbound);
+      outbound.pipe(inbound);
+      inbound.resume();
+    }, setupDelayMs);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = new URL(target);
@@ -43,39 +49,6 @@ async function startRelay(target: URL) {
         for (const socket of all) socket.destroy();
       });
     },
-  };
-}
-
-/**
- * A TCP relay to PostgreSQL whose connections take `delayMs` to be set up (a TLS handshake to a
- * managed database, a proxy sidecar still starting): slow, but working.
- */
-async function slowRelay(target: URL, delayMs: number) {
-  const all: Socket[] = [];
-  const server: Server = createServer((inbound) => {
-    inbound.pause();
-    inbound.on('error', () => {});
-    all.push(inbound);
-    setTimeout(() => {
-      const outbound = connect(Number(target.port || 5432), target.hostname);
-      outbound.on('error', () => {});
-      all.push(outbound);
-      inbound.pipe(outbound);
-      outbound.pipe(inbound);
-      inbound.resume();
-    }, delayMs);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = new URL(target);
-  url.hostname = '127.0.0.1';
-  url.port = String((server.address() as AddressInfo).port);
-  return {
-    url: url.toString(),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const socket of all) socket.destroy();
-      }),
   };
 }
 
@@ -155,7 +128,7 @@ describe.runIf(TEST_DIALECT === 'postgres')('a PostgreSQL LISTEN', () => {
   it('starts the catalogue feed over a connection that takes longer to set up than its heartbeat may', async () => {
     // The feed's heartbeat must be answered within 1 s; connecting may take longer, and the gateway
     // waits for this first LISTEN when it starts.
-    const relay = await slowRelay(new URL(process.env.DATABASE_URL!), 1200);
+    const relay = await startRelay(new URL(process.env.DATABASE_URL!), 1200);
     cleanup.push(() => relay.close());
     const { cache, listener } = await followThrough(relay.url);
     expect(listener.connected).toBe(true);

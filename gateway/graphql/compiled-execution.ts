@@ -315,9 +315,8 @@ function defaultsBeyondJson(schema: GraphQLSchema, operation: OperationDefinitio
     if (!definition.defaultValue) return false;
     const type = typeFromAST(schema, definition.type);
     const named = type && getNamedType(type);
-    return (
-      named !== undefined && (isInputObjectType(named) || !isSpecifiedScalarType(named)) && !isEnumType(named)
-    );
+    // An input object or a custom scalar: whatever is neither a built-in scalar nor an enum.
+    return named !== undefined && !isSpecifiedScalarType(named) && !isEnumType(named);
   });
 }
 
