@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeListing, publishAll, registerOrganisation } from '../../test/helpers/listings.ts';
 import { MAX_CURSOR_LENGTH } from './cursor.ts';
 import { withdrawService } from './publish-listing.ts';
+import { searchServices } from './search-services.ts';
 import { startTestServer, type GraphQLResponse, type TestServer } from '../../test/helpers/test-server.ts';
 
 let t: TestServer;
@@ -345,6 +346,53 @@ describe('paging through 250 listings', () => {
     const seen = await pageThrough(search, first);
     expect(seen).toHaveLength(250);
     expect(new Set(seen).size).toBe(250);
+  });
+
+  it('reads a ranked page with its total and facets in one statement, as it reads them apart', async () => {
+    // Together: one statement visits the matched rows once (queryPageAndStats). Apart: the page,
+    // then the counts. Page by page, with ties in rank, facet filters and a condition on every row.
+    const cases: [string, Record<string, unknown>][] = [
+      ['Musterdienst', { provider: ['massenwerk'] }],
+      ['Musterdienst', { provider: ['massenwerk', 'nordwerk'], land: ['DE-HE', 'DE-SH'] }],
+      ['Musterdienst Nummer', { land: ['DE-HE'], efa: false }],
+      ['Wohngeld', { themenfeld: ['bauen-wohnen'], operatingModel: ['SAAS'] }],
+      ['Wohngeld', {}],
+      ['Musterdienst', { provider: ['nordwerk'] }],
+    ];
+    for (const [search, filter] of cases) {
+      let after: string | null = null;
+      for (let pages = 0; pages < 20; pages++) {
+        const args = { search, filter, first: 40, after };
+        const together = await searchServices(t.db, args, {
+          wantPage: true,
+          wantFacets: true,
+          wantTotal: true,
+        });
+        const apart = await searchServices(t.db, args, { wantPage: true });
+        const page = await together.page();
+        const pageApart = await apart.page();
+        const edges = (p: typeof page) => p.edges.map((e) => [e.cursor, e.node.id, e.node.title]);
+        expect(edges(page), `${search} ${JSON.stringify(filter)}`).toEqual(edges(pageApart));
+        expect(page.hasNextPage).toBe(pageApart.hasNextPage);
+        expect(await together.totalCount()).toBe(await apart.totalCount());
+        const facetsApart = await searchServices(t.db, args, { wantFacets: true });
+        expect(await together.facets()).toEqual(await facetsApart.facets());
+        if (!page.hasNextPage) break;
+        after = page.edges.at(-1)!.cursor;
+      }
+    }
+  });
+
+  it('gives the total and facets of a search whose page is empty', async () => {
+    const search = await searchServices(
+      t.db,
+      { search: 'Musterdienst', filter: { provider: ['massenwerk'], land: ['DE-SH'] } },
+      { wantPage: true, wantFacets: true, wantTotal: true },
+    );
+    expect((await search.page()).edges).toEqual([]);
+    expect(await search.totalCount()).toBe(0);
+    // The other Länder still count (disjunctive facets): all 250 are available in Hessen.
+    expect((await search.facets()).land).toEqual([{ value: 'DE-HE', label: 'Hessen', count: 250 }]);
   });
 
   it('reports the total across all pages', async () => {

@@ -8,7 +8,7 @@ import type { ServiceRow } from '../database/schema.ts';
 import { UserError } from '../errors.ts';
 import { checkCursor, decodeCursor, encodeCursor, TITLE_ORDER, type Cursor } from './cursor.ts';
 import { words } from './search-terms.ts';
-import { serviceColumnsSql } from './service-columns.ts';
+import { SERVICE_COLUMNS, serviceColumnsSql } from './service-columns.ts';
 import { titleSortKey } from './title-sort-key.ts';
 
 export interface ServiceFilter {
@@ -58,6 +58,21 @@ export interface ServiceSearch {
   facets(): Promise<ServiceFacets>;
 }
 
+/** Which parts of a search its caller will ask for (the GraphQL selection): they decide how it is read. */
+export interface SearchParts {
+  /** The facets (with the total). */
+  wantFacets?: boolean;
+  /** The page: its edges or page info. */
+  wantPage?: boolean;
+  /** The total count. */
+  wantTotal?: boolean;
+}
+
+interface SearchStats {
+  total: number;
+  facets: ServiceFacets;
+}
+
 export const MAX_PAGE_SIZE = 100;
 const MAX_SEARCH_LENGTH = 200;
 const MAX_SEARCH_WORDS = 10;
@@ -94,7 +109,7 @@ export async function searchServices(
     first?: number | null;
     after?: string | null;
   },
-  options: { wantFacets?: boolean } = {},
+  options: SearchParts = {},
 ): Promise<ServiceSearch> {
   const first = args.first ?? 20;
   if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
@@ -123,16 +138,34 @@ export async function searchServices(
   const cursor = after ? checkCursor(after, fingerprint, tsquery !== null ? 'rank' : 'title') : null;
   const conditions = filterConditions(filter, tsquery);
 
-  let stats: Promise<{ total: number; facets: ServiceFacets }> | undefined;
+  let stats: Promise<SearchStats> | undefined;
   const loadStats = () => (stats ??= queryStats(db, conditions));
   let page: Promise<ServicePage> | undefined;
+  // A ranked page and the total (with the facets) read the same matched rows: asked for together,
+  // they come from one statement that reads them once.
+  const wantFacets = options.wantFacets ?? false;
+  let together: Promise<{ page: ServicePage; stats: SearchStats }> | undefined;
+  const loadTogether =
+    tsquery !== null && options.wantPage && (wantFacets || options.wantTotal)
+      ? () =>
+          (together ??= queryPageAndStats(db, conditions, tsquery, first, cursor, fingerprint, wantFacets))
+      : null;
 
   return {
     corrections,
     hasPreviousPage: cursor !== null,
-    page: () => (page ??= queryPage(db, conditions, tsquery, first, cursor, fingerprint)),
-    totalCount: async () => (options.wantFacets ? (await loadStats()).total : queryCount(db, conditions)),
-    facets: async () => (await loadStats()).facets,
+    page: async () =>
+      loadTogether
+        ? (await loadTogether()).page
+        : (page ??= queryPage(db, conditions, tsquery, first, cursor, fingerprint)),
+    totalCount: async () =>
+      loadTogether
+        ? (await loadTogether()).stats.total
+        : wantFacets
+          ? (await loadStats()).total
+          : queryCount(db, conditions),
+    facets: async () =>
+      (loadTogether && wantFacets ? (await loadTogether()).stats : await loadStats()).facets,
   };
 }
 
@@ -290,8 +323,8 @@ async function queryPage(
   const filters = allConditions(conditions);
   let rows: (ServiceRow & { rank?: number })[];
   if (tsquery !== null) {
-    const rank = sql`ts_rank(s.search_vector, to_tsquery('german', ${tsquery}))::float8`;
-    if (cursor) filters.push(sql`(${rank} < ${cursor.r} or (${rank} = ${cursor.r} and s.id > ${cursor.i}))`);
+    const rank = rankOf(tsquery);
+    if (cursor) filters.push(afterRank(rank, sql`s.id`, cursor));
     ({ rows } = await sql<ServiceRow & { rank: number }>`
       select ${serviceColumnsSql('s')}, ${rank} as rank
       from service s
@@ -311,6 +344,21 @@ async function queryPage(
       order by s.title_sort, s.title, s.id
       limit ${first + 1}`.execute(db));
   }
+  return pageOf(rows, first, fingerprint);
+}
+
+/** How well a listing matches the search: the page's order (with the id) and its cursors' position. */
+function rankOf(tsquery: string): RawBuilder<unknown> {
+  return sql`ts_rank(s.search_vector, to_tsquery('german', ${tsquery}))::float8`;
+}
+
+/** The rows after the cursor's position in the order of rank (descending), then id. */
+function afterRank(rank: RawBuilder<unknown>, id: RawBuilder<unknown>, cursor: Cursor): RawBuilder<unknown> {
+  return sql`(${rank} < ${cursor.r} or (${rank} = ${cursor.r} and ${id} > ${cursor.i}))`;
+}
+
+/** The page of `first` rows (one more was read, to tell whether another page follows), with cursors. */
+function pageOf(rows: (ServiceRow & { rank?: number })[], first: number, fingerprint: string): ServicePage {
   const hasNextPage = rows.length > first;
   const pageRows = hasNextPage ? rows.slice(0, first) : rows;
   return {
@@ -335,32 +383,103 @@ async function queryCount(db: Kysely<Database>, conditions: Conditions): Promise
 /**
  * The total and all four facets in one statement. Each facet applies every condition except its own
  * dimension's filter ("disjunctive" facets): choosing a Themenfeld still shows the other Themenfelder's counts.
+ */
+async function queryStats(db: Kysely<Database>, conditions: Conditions): Promise<SearchStats> {
+  const { rows } = await sql<StatsRow>`
+    with matched as (${matchedRows(conditions, sql``)})
+    ${statsSelect(conditions, true)}`.execute(db);
+  return statsOf(rows);
+}
+
+/**
+ * A ranked page and the total (and the facets, when asked for) in one statement, which reads the
+ * matched rows once: the facets have to visit every matched row, and the page ranks every row that
+ * meets all conditions, mostly the same rows. Read apart, each visited them on its own; together the
+ * page costs only its ranking and the fetch of its rows by id (a search with facets on 50,000
+ * listings takes about 15 % less time, README "Performance"). The page's rows and the counts come
+ * back as one union, told apart by `facet` (null on a page row).
+ */
+async function queryPageAndStats(
+  db: Kysely<Database>,
+  conditions: Conditions,
+  tsquery: string,
+  first: number,
+  cursor: Cursor | null,
+  fingerprint: string,
+  withFacets: boolean,
+): Promise<{ page: ServicePage; stats: SearchStats }> {
+  const shown = sql`m_themenfeld and m_provider and m_land and m_operating_model`;
+  const { rows } = await sql<ServiceRow & { rank: number | null } & NullableStatsRow>`
+    with matched as (
+      ${matchedRows(conditions, sql`, s.id, case when ${where(Object.values(conditions.facet))} then ${rankOf(tsquery)} end as rank`)}
+    ), page as (
+      select id, rank from matched
+      where ${shown}${cursor ? sql` and ${afterRank(sql`rank`, sql`id`, cursor)}` : sql``}
+      order by rank desc, id
+      limit ${first + 1}
+    )
+    select ${serviceColumnsSql('s')}, p.rank, null::text as facet, null::text as value, null::text as label,
+      null::int as count
+    from page p join service s on s.id = p.id
+    union all
+    select ${NULL_SERVICE_COLUMNS}, null, st.facet, st.value, st.label, st.count
+    from (${statsSelect(conditions, withFacets)}) st
+    order by facet nulls first, rank desc, id`.execute(db);
+  const pageRows: (ServiceRow & { rank: number })[] = [];
+  const statsRows: StatsRow[] = [];
+  for (const row of rows) {
+    const { facet, value, label, count, ...service } = row;
+    if (facet === null) pageRows.push(service as ServiceRow & { rank: number });
+    else statsRows.push({ facet, value, label, count: count! });
+  }
+  return { page: pageOf(pageRows, first, fingerprint), stats: statsOf(statsRows) };
+}
+
+/** A null for each service column: the counts' rows in a union with service rows. */
+const NULL_SERVICE_COLUMNS = sql.raw(SERVICE_COLUMNS.map(() => 'null').join(', '));
+
+interface StatsRow {
+  facet: string;
+  value: string | null;
+  label: string | null;
+  count: number;
+}
+
+type NullableStatsRow = { [K in keyof StatsRow]: StatsRow[K] | null };
+
+/**
+ * The rows every count reads: those meeting the conditions that hold whatever the facet, with a flag
+ * for each facet dimension's own filter, and `extra` columns (leading comma included).
+ */
+function matchedRows(conditions: Conditions, extra: RawBuilder<unknown>): RawBuilder<unknown> {
+  const flag = (dimension: FacetDimension) => conditions.facet[dimension] ?? sql`true`;
+  return sql`
+      select s.provider_id, s.themenfelder, s.available_in, s.operating_model,
+        ${flag('themenfeld')} as m_themenfeld, ${flag('provider')} as m_provider,
+        ${flag('land')} as m_land, ${flag('operatingModel')} as m_operating_model${extra}
+      from service s
+      where ${where(conditions.base)}`;
+}
+
+/**
+ * The total and, with `withFacets`, each facet's counts, from the rows of `matched` (matchedRows).
  * The array facets unnest in the select list (one ProjectSet node) rather than in a lateral join,
  * which sets up a function scan per matched row: on 50,000 listings the statement takes about a
  * fifth less time for a common word.
  */
-async function queryStats(
-  db: Kysely<Database>,
-  conditions: Conditions,
-): Promise<{ total: number; facets: ServiceFacets }> {
-  const flag = (dimension: FacetDimension) => conditions.facet[dimension] ?? sql`true`;
+function statsSelect(conditions: Conditions, withFacets: boolean): RawBuilder<unknown> {
   const others = (dimension: FacetDimension) =>
     where(
       FACET_DIMENSIONS.filter((d) => d !== dimension && conditions.facet[d]).map((d) =>
         sql.ref(FLAG_COLUMN[d]),
       ),
     );
-  const { rows } = await sql<{ facet: string; value: string | null; label: string | null; count: number }>`
-    with matched as (
-      select s.provider_id, s.themenfelder, s.available_in, s.operating_model,
-        ${flag('themenfeld')} as m_themenfeld, ${flag('provider')} as m_provider,
-        ${flag('land')} as m_land, ${flag('operatingModel')} as m_operating_model
-      from service s
-      where ${where(conditions.base)}
-    )
+  const total = sql`
     select 'total' as facet, null as value, null as label,
       (count(*) filter (where m_themenfeld and m_provider and m_land and m_operating_model))::int as count
-    from matched
+    from matched`;
+  if (!withFacets) return total;
+  return sql`${total}
     union all
     select 'themenfeld', t.value, null, count(*)::int
     from (select unnest(themenfelder) as value from matched where ${others('themenfeld')}) t
@@ -375,8 +494,11 @@ async function queryStats(
     group by l.value
     union all
     select 'operatingModel', operating_model, null, count(*)::int
-    from matched where ${others('operatingModel')} group by operating_model`.execute(db);
+    from matched where ${others('operatingModel')} group by operating_model`;
+}
 
+/** The total and the facets, labelled and in order (most listings first), from statsSelect's rows. */
+function statsOf(rows: readonly StatsRow[]): SearchStats {
   const ref = referenceData();
   const facets: ServiceFacets = { themenfeld: [], provider: [], land: [], operatingModel: [] };
   let total = 0;

@@ -26,7 +26,11 @@ export const catalogResolvers: Resolvers = {
     services: async (_parent, args, context, info) => {
       // Which services are certified changes with the clock: a cached answer lasts until the next expiry.
       if (args.filter?.certified != null) await boundByCertificateExpiry(context);
-      return searchServices(context.db, args, { wantFacets: selectsField(info, 'facets') });
+      return searchServices(context.db, args, {
+        wantFacets: selectsField(info, 'facets'),
+        wantPage: selectsField(info, 'edges') || selectsField(info, 'pageInfo'),
+        wantTotal: selectsField(info, 'totalCount'),
+      });
     },
     service: (_parent, { id }, context) => context.loaders.service.load(id),
     providers: (_parent, _args, context) => listProviders(context.db),
