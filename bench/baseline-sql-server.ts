@@ -24,9 +24,11 @@ if (process.env.DATABASE_URL) {
 } else {
   const { PGlite } = await import('@electric-sql/pglite');
   const { pgliteOptions } = await import('../gateway/database/create-database.ts');
-  // Configured as the gateway's embedded database is.
+  const { PGliteWire } = await import('../gateway/database/pglite-wire.ts');
+  // Configured as the gateway's embedded database is, and read through the gateway's driver for it.
   const client = await PGlite.create(process.env.DATA_DIR!, pgliteOptions());
-  query = (text, parameters) => client.query(text, parameters);
+  const wire = new PGliteWire(client);
+  query = (text, parameters) => wire.query(text, parameters);
   close = () => client.close();
 }
 

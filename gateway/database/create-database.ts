@@ -8,6 +8,7 @@ import { lockDataDir } from './data-dir-lock.ts';
 import { listenPglite, listenPostgres } from './listen.ts';
 import { LeanRowsClient } from './pg-rows.ts';
 import { PGliteDialect } from './pglite-dialect.ts';
+import { PGliteWire } from './pglite-wire.ts';
 import { logStatement } from './statement-counter.ts';
 
 export type DatabaseOptions =
@@ -84,11 +85,12 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
     release();
     throw error;
   }
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(client), log: logStatement });
+  const wire = new PGliteWire(client);
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(wire), log: logStatement });
   return {
     db,
     dialect: 'pglite',
-    listen: (channel, handlers) => listenPglite(client, db as Kysely<unknown>, channel, handlers),
+    listen: (channel, handlers) => listenPglite(wire, db as Kysely<unknown>, channel, handlers),
     close: async () => {
       try {
         await db.destroy();

@@ -1,6 +1,6 @@
-import type { PGlite } from '@electric-sql/pglite';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
+import type { PGliteWire } from './pglite-wire.ts';
 
 /** What a LISTEN reports: each notification, and when the listening connection drops or is back. */
 export interface ListenHandlers {
@@ -188,7 +188,7 @@ async function withTimeout<T>(promise: Promise<T>, ms: number, message: string):
  * that transaction's rollback. The session receives its own notifications, after each commit.
  */
 export async function listenPglite(
-  client: PGlite,
+  client: PGliteWire,
   db: Kysely<unknown>,
   channel: string,
   handlers: ListenHandlers,

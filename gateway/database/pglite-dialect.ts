@@ -1,4 +1,4 @@
-import type { PGlite } from '@electric-sql/pglite';
+import type { PGliteWire } from './pglite-wire.ts';
 import {
   CompiledQuery,
   PostgresAdapter,
@@ -21,10 +21,11 @@ import {
  * pass-through driver does, lets two concurrent transactions interleave.)
  */
 export class PGliteDialect implements Dialect {
-  readonly #client: PGlite;
+  readonly #client: PGliteWire;
 
-  constructor(client: PGlite) {
-    this.#client = client;
+  /** Statements run through `wire` (pglite-wire.ts), which hands out PGlite's answers faster. */
+  constructor(wire: PGliteWire) {
+    this.#client = wire;
   }
 
   createAdapter(): DialectAdapter {
@@ -49,7 +50,7 @@ class PGliteDriver implements Driver {
   #queue: Promise<void> = Promise.resolve();
   #release: (() => void) | undefined;
 
-  constructor(client: PGlite) {
+  constructor(client: PGliteWire) {
     this.#connection = new PGliteConnection(client);
   }
 
@@ -88,18 +89,15 @@ class PGliteDriver implements Driver {
 }
 
 class PGliteConnection implements DatabaseConnection {
-  readonly #client: PGlite;
+  readonly #client: PGliteWire;
 
-  constructor(client: PGlite) {
+  constructor(client: PGliteWire) {
     this.#client = client;
   }
 
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
-    const result = await this.#client.query<R>(compiledQuery.sql, [...compiledQuery.parameters]);
-    return {
-      rows: result.rows,
-      ...(result.affectedRows !== undefined ? { numAffectedRows: BigInt(result.affectedRows) } : {}),
-    };
+    const result = await this.#client.query<R>(compiledQuery.sql, compiledQuery.parameters);
+    return { rows: result.rows, numAffectedRows: BigInt(result.affectedRows) };
   }
 
   // eslint-disable-next-line require-yield

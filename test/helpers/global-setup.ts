@@ -12,6 +12,7 @@ import { syncReferenceData } from '../../gateway/catalog/sync-reference-data.ts'
 import { pgliteOptions } from '../../gateway/database/create-database.ts';
 import type { Database } from '../../gateway/database/database.ts';
 import { migrateToLatest } from '../../gateway/database/migrate.ts';
+import { PGliteWire } from '../../gateway/database/pglite-wire.ts';
 import { PGliteDialect } from '../../gateway/database/pglite-dialect.ts';
 
 declare module 'vitest' {
@@ -28,7 +29,7 @@ export default async function setup(project: TestProject): Promise<() => void> {
   }
   // Opened as createDatabase opens embedded PostgreSQL, so that the dump is what it would hold.
   const client = await PGlite.create('memory://', pgliteOptions());
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(client) });
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(new PGliteWire(client)) });
   const dir = mkdtempSync(join(tmpdir(), 'vc-test-template-'));
   const file = join(dir, 'migrated.tar.gz');
   try {

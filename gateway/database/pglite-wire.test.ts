@@ -1,0 +1,192 @@
+import { PGlite } from '@electric-sql/pglite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pgliteOptions } from './create-database.ts';
+import { PGliteWire } from './pglite-wire.ts';
+
+// The wire must answer exactly as PGlite.query does (values, errors, counts), only faster; and it
+// must deliver notifications, which PGlite's own listeners no longer see for its statements.
+let client: PGlite;
+let wire: PGliteWire;
+
+beforeAll(async () => {
+  client = await PGlite.create('memory://', pgliteOptions());
+  wire = new PGliteWire(client);
+  await client.exec(`
+    create table thing (id text primary key, n int not null check (n >= 0), tags text[], doc jsonb, at timestamptz);
+  `);
+});
+
+afterAll(() => client?.close());
+
+/** Both ways, the same statement on the same session: what PGlite.query gives and what the wire gives. */
+async function both(text: string, parameters: unknown[] = []) {
+  const viaPglite = await client.query(text, parameters);
+  const viaWire = await wire.query(text, parameters);
+  return { viaPglite, viaWire };
+}
+
+async function errorOf(run: () => Promise<unknown>): Promise<Record<string, unknown> & Error> {
+  try {
+    await run();
+  } catch (error) {
+    return error as Record<string, unknown> & Error;
+  }
+  throw new Error('no error');
+}
+
+describe('PGliteWire', () => {
+  it('reads every type the catalogue uses as PGlite.query does', async () => {
+    const text = `select $1::text as a, $2::int as b, $3::bigint as c, $4::float8 as d, $5::numeric as e,
+      $6::bool as f, $7::jsonb as g, $8::json as h, $9::timestamptz as i, $10::date as j,
+      $11::text[] as k, $12::int[] as l, $13::bytea as m, null::text as n, $14::jsonb as o,
+      $15::smallint as p, '{}'::text[] as q, array[null, 'a', 'b c', '"x"']::text[] as r,
+      $16::uuid as s, interval '1 day 2 hours' as t, 'ab'::char(3) as u, $17 = 'x' as v,
+      array['{"a":1}'::jsonb] as w, 1.5::real as x, $18::timestamp as y, 'Straße „ä“ 😀' as z`;
+    const parameters = [
+      'Grüße "aus" \\ Kiel',
+      42,
+      '9007199254740993',
+      1.25,
+      '12.340',
+      true,
+      { a: [1, 'x', null], b: { c: 'ü' } },
+      '{"b": 1}',
+      new Date('2026-11-27T19:30:00.123Z'),
+      '2026-11-27',
+      ['a', 'b,c', '"q"', 'd\\e', ''],
+      [1, 2, 3],
+      new Uint8Array([0, 1, 254, 255]),
+      ['eins', { zwei: 2 }],
+      -7,
+      '0b5e8d4e-5a4f-4f6e-9a8e-2f6a1c3e9b10',
+      'x',
+      new Date('2026-01-02T03:04:05.678Z'),
+    ];
+    const { viaPglite, viaWire } = await both(text, parameters);
+    expect(viaWire.rows).toEqual(viaPglite.rows);
+    expect(viaWire.rows).toHaveLength(1);
+    // A spot check that the values are parsed, not text.
+    expect(viaWire.rows[0]).toMatchObject({ b: 42, f: true, g: parameters[6], k: parameters[10] });
+  });
+
+  it('names columns as PGlite.query does: a repeated name keeps the last value, __proto__ is a column', async () => {
+    for (let run = 0; run < 2; run++) {
+      const { viaPglite, viaWire } = await both(
+        `select 1 as x, 2 as x, 'p' as "__proto__", $1::text as "a""b"`,
+        ['q'],
+      );
+      expect(viaWire.rows).toEqual(viaPglite.rows);
+      expect(Object.keys(viaWire.rows[0] as object)).toEqual(Object.keys(viaPglite.rows[0] as object));
+      expect(Object.getPrototypeOf(viaWire.rows[0])).toBe(Object.prototype);
+    }
+  });
+
+  it('gives the same rows for a large answer and the same affected-row counts', async () => {
+    const big = await both(
+      `select g as n, repeat('ä', g % 50) as t, g::text || 'x' as id from generate_series(1, 20000) g`,
+    );
+    expect(big.viaWire.rows).toEqual(big.viaPglite.rows);
+    expect(big.viaWire.affectedRows).toBe(big.viaPglite.affectedRows);
+
+    const insert = await wire.query(
+      `insert into thing (id, n, tags, doc, at) select 'w' || g, g, array['t'], '{}', now() from generate_series(1, 5) g`,
+    );
+    const insertPglite = await client.query(
+      `insert into thing (id, n, tags, doc, at) select 'p' || g, g, array['t'], '{}', now() from generate_series(1, 5) g`,
+    );
+    expect(insert.affectedRows).toBe(5);
+    expect(insert.affectedRows).toBe(insertPglite.affectedRows);
+    for (const statement of [
+      `update thing set n = n + 1 where id like $1`,
+      `delete from thing where id like $1`,
+    ]) {
+      const viaWire = await wire.query(statement, ['w%']);
+      const viaPglite = await client.query(statement, ['p%']);
+      expect(viaWire.affectedRows).toBe(5);
+      expect(viaWire.affectedRows).toBe(viaPglite.affectedRows);
+    }
+  });
+
+  it('throws PGlite’s error, with the same fields, and the session goes on', async () => {
+    await client.query(`insert into thing (id, n) values ('eins', 1)`);
+    const statement = `insert into thing (id, n) values ($1, $2)`;
+    const viaPglite = await errorOf(() => client.query(statement, ['eins', 2]));
+    const viaWire = await errorOf(() => wire.query(statement, ['eins', 2]));
+    expect(viaWire.constructor).toBe(viaPglite.constructor);
+    const fields = [
+      'message',
+      'severity',
+      'code',
+      'detail',
+      'schema',
+      'table',
+      'constraint',
+      'query',
+      'params',
+    ];
+    for (const field of fields) expect([field, viaWire[field]]).toEqual([field, viaPglite[field]]);
+    expect(viaWire.code).toBe('23505');
+
+    const check = `update thing set n = $1 where id = 'eins'`;
+    const checkPglite = await errorOf(() => client.query(check, [-1]));
+    const checkWire = await errorOf(() => wire.query(check, [-1]));
+    expect([checkWire.code, checkWire.constraint]).toEqual([checkPglite.code, checkPglite.constraint]);
+
+    const syntax = await errorOf(() => wire.query(`select from where`));
+    const syntaxPglite = await errorOf(() => client.query(`select from where`));
+    expect([syntax.code, syntax.position, syntax.message]).toEqual([
+      syntaxPglite.code,
+      syntaxPglite.position,
+      syntaxPglite.message,
+    ]);
+    // A statement whose parameter types cannot be described fails the same way.
+    const unknown = await errorOf(() => wire.query(`select * from nowhere where id = $1`, ['x']));
+    expect(unknown.code).toBe('42P01');
+    expect((await wire.query(`select count(*)::int as n from thing where id = $1`, ['eins'])).rows).toEqual([
+      { n: 1 },
+    ]);
+  });
+
+  it('keeps a failed transaction failed until it is rolled back', async () => {
+    await wire.query('begin');
+    await errorOf(() => wire.query(`select 1/0`));
+    const aborted = await errorOf(() => wire.query(`select 1`));
+    expect(aborted.code).toBe('25P02');
+    await wire.query('rollback');
+    expect((await wire.query(`select 1 as one`)).rows).toEqual([{ one: 1 }]);
+  });
+
+  it('delivers notifications after the commit that sent them, to the channel’s listeners only', async () => {
+    const heard: string[] = [];
+    const other: string[] = [];
+    const listener = (payload: string) => heard.push(payload);
+    await wire.listen('Katalog geändert', listener);
+    await wire.listen('anderer', (payload) => other.push(payload));
+    await wire.query('begin');
+    await wire.query(`select pg_notify($1, $2)`, ['Katalog geändert', 'eins']);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(heard).toEqual([]);
+    await wire.query('commit');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(heard).toEqual(['eins']);
+    expect(other).toEqual([]);
+
+    await wire.unlisten('Katalog geändert', listener);
+    await wire.query(`select pg_notify($1, $2)`, ['Katalog geändert', 'zwei']);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(heard).toEqual(['eins']);
+  });
+
+  it('never lands between the steps of a PGlite.query running at the same time', async () => {
+    // PGlite.query awaits between Parse, Bind and Execute; a statement of the wire in between would
+    // replace its unnamed statement. Both run under PGlite's query lock.
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        i % 2 === 0
+          ? client.query<{ v: string }>(`select $1::text || 'p' as v`, [String(i)])
+          : wire.query<{ v: number }>(`select $1::int * 2 as v`, [i]),
+      ),
+    );
+    results.forEach((result, i) => expect(result.rows).toEqual([{ v: i % 2 === 0 ? `${i}p` : i * 2 }]));
+  });
+});
