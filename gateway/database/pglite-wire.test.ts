@@ -1,3 +1,5 @@
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pgliteOptions } from './create-database.ts';
@@ -175,6 +177,21 @@ describe('PGliteWire', () => {
     await wire.query(`select pg_notify($1, $2)`, ['Katalog geändert', 'zwei']);
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect(heard).toEqual(['eins']);
+  });
+
+  it('keeps nothing of the answers it read', async () => {
+    // PGlite's execProtocolRaw parses every answer again and keeps the messages until the next
+    // PGlite.query: under load that grew the gateway by hundreds of MiB.
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const statement = `select repeat('x', 20000) as big, g from generate_series(1, 2) g where $1::int > 0`;
+    await wire.query(statement, [1]);
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < 1500; i++) await wire.query(statement, [i + 1]);
+    gc();
+    const grown = process.memoryUsage().heapUsed - before;
+    expect(grown).toBeLessThan(10 * 1024 * 1024);
   });
 
   it('never lands between the steps of a PGlite.query running at the same time', async () => {

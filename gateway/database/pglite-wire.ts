@@ -64,8 +64,32 @@ export class PGliteWire {
     }
     const message = new MessageWriter(this.#encoder);
     message.parse(text).bind(values).describePortal().execute().sync();
-    const answer = await this.#client.execProtocolRaw(message.bytes());
-    return this.#read<R>(answer, text, parameters);
+    return this.#read<R>(await this.#exchange(message.bytes()), text, parameters);
+  }
+
+  /**
+   * Sends `message` and returns PostgreSQL's answer. Through `execProtocolRawStream`: `execProtocolRaw`
+   * would still parse the answer with PGlite's parser, and keep every parsed message of every call
+   * (they are dropped only when a PGlite query function runs next).
+   */
+  async #exchange(message: Uint8Array): Promise<Uint8Array> {
+    const chunks: Uint8Array[] = [];
+    let length = 0;
+    await this.#client.execProtocolRawStream(message, {
+      // A view into the module's memory, valid only during the call: copied.
+      onRawData: (bytes) => {
+        chunks.push(bytes.slice());
+        length += bytes.length;
+      },
+    });
+    if (chunks.length === 1) return chunks[0]!;
+    const answer = new Uint8Array(length);
+    let offset = 0;
+    for (const chunk of chunks) {
+      answer.set(chunk, offset);
+      offset += chunk.length;
+    }
+    return answer;
   }
 
   /** The statement's parameter types, asked of PostgreSQL the first time its text runs. */
@@ -74,7 +98,7 @@ export class PGliteWire {
     if (known) return known;
     const message = new MessageWriter(this.#encoder);
     message.parse(text).describeStatement().sync();
-    const answer = await this.#client.execProtocolRaw(message.bytes());
+    const answer = await this.#exchange(message.bytes());
     let typeIds: number[] | undefined;
     let error: Error | undefined;
     this.#messages(answer, (code, reader) => {
