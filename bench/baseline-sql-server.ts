@@ -1,7 +1,8 @@
 // Baseline (a): a bare node:http server that runs exactly the SQL statements the gateway runs for a
-// request (recorded by capture.ts), in the same order, through the same driver and database, and
-// returns the rows as JSON. The ceiling for an uncached request. Embedded PostgreSQL (PGlite) runs
-// in this process, as it does in the gateway's.
+// request (recorded by capture.ts), in the same order, through the same driver and database (the
+// gateway's own row decoding for `pg`, its wire for PGlite), and returns the rows as JSON. The
+// ceiling for an uncached request. Embedded PostgreSQL (PGlite) runs in this process, as it does in
+// the gateway's.
 //   node --import tsx bench/baseline-sql-server.ts <captured statements file>
 // with PORT and DATABASE_URL (PostgreSQL) or DATA_DIR (PGlite).
 import { readFileSync } from 'node:fs';
@@ -17,8 +18,14 @@ let query: Query;
 let close: () => Promise<void>;
 if (process.env.DATABASE_URL) {
   const { default: pg } = await import('pg');
-  // The gateway's pool size (DATABASE_POOL_SIZE, default 10).
-  const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10 });
+  const { LeanRowsClient } = await import('../gateway/database/pg-rows.ts');
+  // The gateway's pool size (DATABASE_POOL_SIZE, default 10) and its clients (pg-rows.ts): the same
+  // driver as the gateway's, so that the ratio measures what the gateway adds, not how it decodes rows.
+  const pool = new pg.Pool({
+    connectionString: process.env.DATABASE_URL,
+    max: 10,
+    Client: LeanRowsClient as unknown as new () => pg.ClientBase,
+  });
   query = (text, parameters) => pool.query(text, parameters);
   close = () => pool.end();
 } else {
