@@ -6,8 +6,8 @@ import { TextDecoder, TextEncoder } from 'node:util';
  * reads the answer with a lean parser of the wire protocol. `PGlite.query` makes five calls per
  * statement (Parse, Describe, Bind, Describe, Execute), parses the row description twice through
  * down-compiled private fields and copies each value's bytes before decoding them: under the
- * benchmark's detail query its JavaScript took more CPU than PostgreSQL itself (README, "Where a
- * detail request goes in embedded PostgreSQL").
+ * benchmark's detail query its JavaScript took more CPU than PostgreSQL itself (README, "Embedded
+ * PostgreSQL statements run through a lean wire").
  *
  * The answers are PGlite's: values through PGlite's own parsers and serializers (a parameter's type,
  * which picks its serializer, is asked once per statement text and remembered), errors as PGlite's
