@@ -7,6 +7,7 @@
 // with PORT and DATABASE_URL (PostgreSQL) or DATA_DIR (PGlite).
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import type { ClientBase } from 'pg';
 import type { SentStatement } from '../gateway/database/statement-counter.ts';
 
 const statementsByBody = new Map<string, SentStatement[]>(
@@ -24,7 +25,7 @@ if (process.env.DATABASE_URL) {
   const pool = new pg.Pool({
     connectionString: process.env.DATABASE_URL,
     max: 10,
-    Client: LeanRowsClient as unknown as new () => pg.ClientBase,
+    Client: LeanRowsClient as unknown as new () => ClientBase,
   });
   query = (text, parameters) => pool.query(text, parameters);
   close = () => pool.end();

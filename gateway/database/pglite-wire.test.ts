@@ -1,5 +1,5 @@
-import v8 from 'node:v8';
-import vm from 'node:vm';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pgliteOptions } from './create-database.ts';
@@ -182,8 +182,8 @@ describe('PGliteWire', () => {
   it('keeps nothing of the answers it read', async () => {
     // PGlite's execProtocolRaw parses every answer again and keeps the messages until the next
     // PGlite.query: under load that grew the gateway by hundreds of MiB.
-    v8.setFlagsFromString('--expose-gc');
-    const gc = vm.runInNewContext('gc') as () => void;
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
     const statement = `select repeat('x', 20000) as big, g from generate_series(1, 2) g where $1::int > 0`;
     await wire.query(statement, [1]);
     gc();
