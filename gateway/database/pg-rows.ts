@@ -36,7 +36,7 @@ interface DataRowMessage {
   fields: (string | null)[];
 }
 
-type BuildRow = (values: (string | null)[]) => Record<string, unknown>;
+export type BuildRow = (values: (string | null)[]) => Record<string, unknown>;
 
 interface RowShape {
   fields: readonly { name: string; dataTypeID: number }[];
@@ -75,25 +75,34 @@ function sameFields(shape: RowShape, fields: FieldDescription[]): boolean {
   return true;
 }
 
-/** A function that builds a row as one object literal: fast properties, no template to copy. */
+/**
+ * A function that builds a row as one object literal from a DataRow's values `v`: fast properties,
+ * the same hidden class for every row, no template to copy. `valueOf(i)` is the JavaScript expression
+ * of column i's value (it may use `v`, the temporary `x` and the factory's argument `p`). A column
+ * named `__proto__` would set the prototype: callers build such rows another way.
+ */
+export function compileRowLiteral<P>(
+  names: readonly string[],
+  valueOf: (i: number) => string,
+): (p: P) => BuildRow {
+  // Column names are data: JSON.stringify makes each a string literal, whatever it contains.
+  const properties = names.map((name, i) => `${JSON.stringify(name)}: ${valueOf(i)}`);
+  return new Function(
+    'p',
+    `'use strict'; return (v) => { let x; return { ${properties.join(', ')} }; };`,
+  ) as (p: P) => BuildRow;
+}
+
+/** The shape of rows with these fields, decoded by the pg-types parsers. */
 function compileShape(fields: FieldDescription[]): RowShape {
   const parsers = fields.map(
     (f) => pg.types.getTypeParser(f.dataTypeID, 'text') as (value: string) => unknown,
   );
-  const properties = fields.map((f, i) => {
-    // Column names are data: JSON.stringify makes each a string literal, whatever it contains.
-    const value = parsers[i] === identity ? `v[${i}]` : `(x = v[${i}]) === null ? null : p[${i}](x)`;
-    return `${JSON.stringify(f.name)}: ${value}`;
-  });
-  // Generated from the column names as string literals only (JSON.stringify above).
-  const factory = new Function(
-    'p',
-    `'use strict'; return (v) => { let x; return { ${properties.join(', ')} }; };`,
-  );
-  return {
-    fields: fields.map(({ name, dataTypeID }) => ({ name, dataTypeID })),
-    build: factory(parsers) as BuildRow,
-  };
+  const build = compileRowLiteral<typeof parsers>(
+    fields.map((f) => f.name),
+    (i) => (parsers[i] === identity ? `v[${i}]` : `(x = v[${i}]) === null ? null : p[${i}](x)`),
+  )(parsers);
+  return { fields: fields.map(({ name, dataTypeID }) => ({ name, dataTypeID })), build };
 }
 
 /** The shape of `text`'s rows, or null where pg's own decoding must run. */

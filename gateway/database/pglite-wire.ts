@@ -1,5 +1,7 @@
 import { protocol, types, type PGlite } from '@electric-sql/pglite';
 import { TextDecoder, TextEncoder } from 'node:util';
+import pg from 'pg';
+import { compileRowLiteral, type BuildRow } from './pg-rows.ts';
 
 /**
  * Runs statements in embedded PostgreSQL (PGlite) with one call into its WebAssembly module each, and
@@ -42,7 +44,7 @@ export class PGliteWire {
 
   /** LISTENs on `channel` (an identifier, quoted here); `callback` hears each payload, after the commit that sent it. */
   async listen(channel: string, callback: (payload: string) => void): Promise<void> {
-    await this.query(`listen ${quoteIdentifier(channel)}`);
+    await this.query(`listen ${pg.escapeIdentifier(channel)}`);
     let set = this.#listeners.get(channel);
     if (!set) this.#listeners.set(channel, (set = new Set()));
     set.add(callback);
@@ -53,7 +55,7 @@ export class PGliteWire {
     const set = this.#listeners.get(channel);
     if (!set?.delete(callback) || set.size > 0) return;
     this.#listeners.delete(channel);
-    await this.query(`unlisten ${quoteIdentifier(channel)}`);
+    await this.query(`unlisten ${pg.escapeIdentifier(channel)}`);
   }
 
   async #run<R>(text: string, parameters: readonly unknown[]): Promise<{ rows: R[]; affectedRows: number }> {
@@ -244,7 +246,7 @@ export class PGliteWire {
 interface RowShape {
   names: string[];
   typeIds: number[];
-  build(values: (string | null)[]): Record<string, unknown>;
+  build: BuildRow;
 }
 
 function sameColumns(shape: RowShape, names: string[], typeIds: number[]): boolean {
@@ -278,10 +280,8 @@ function compileShape(names: string[], typeIds: number[], parsers: Parsers): Row
       },
     };
   }
-  // Generated from the column names as string literals only (JSON.stringify) and numbers.
-  const properties = names.map((name, i) => `${JSON.stringify(name)}: p(v[${i}], ${typeIds[i]!})`);
-  const factory = new Function('p', `'use strict'; return (v) => ({ ${properties.join(', ')} });`);
-  return { names, typeIds, build: factory(parse) as RowShape['build'] };
+  const build = compileRowLiteral<typeof parse>(names, (i) => `p(v[${i}], ${typeIds[i]!})`)(parse);
+  return { names, typeIds, build };
 }
 
 /** How many statement texts' parameter types are remembered before the memory starts over. */
@@ -308,10 +308,6 @@ function rowCount(tag: string): number {
     default:
       return 0;
   }
-}
-
-function quoteIdentifier(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
 }
 
 /** Writes frontend messages of the extended query protocol into one buffer. */
