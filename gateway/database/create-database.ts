@@ -42,12 +42,19 @@ export const DEFAULT_PGLITE_SHARED_BUFFERS_MB = 16;
  * recovery never needed the zeros. Side by side (with `wal_buffers = 4MB`, which wrote the WAL in
  * 4,100 instead of 10,000 pieces but saved only about 15 ms of 6 s and was dropped, being memory
  * in the gateway's process): about 5 % less time to load (README, "Where loading into embedded
- * PostgreSQL goes").
+ * PostgreSQL goes"). `plan_cache_mode = force_custom_plan`: the wire prepares each statement once
+ * (pglite-wire.ts), and each execution is still planned for its values, as an unnamed statement is;
+ * PostgreSQL's default would switch a statement to one generic plan after five executions, and a
+ * generic plan of a search, blind to how common its words are, made searches slower.
  */
 export function pgliteOptions(sharedBuffersMb = DEFAULT_PGLITE_SHARED_BUFFERS_MB) {
   return {
     extensions: { pg_trgm },
-    postgresqlconf: [`shared_buffers = ${sharedBuffersMb}MB`, 'wal_init_zero = off'].join('\n'),
+    postgresqlconf: [
+      `shared_buffers = ${sharedBuffersMb}MB`,
+      'wal_init_zero = off',
+      'plan_cache_mode = force_custom_plan',
+    ].join('\n'),
   };
 }
 

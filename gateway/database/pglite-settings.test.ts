@@ -27,6 +27,10 @@ describe('embedded PostgreSQL settings', () => {
     expect(await setting('wal_init_zero')).toBe('off');
   });
 
+  it('plans each execution of a prepared statement for its values', async () => {
+    expect(await setting('plan_cache_mode')).toBe('force_custom_plan');
+  });
+
   it('reads PGLITE_SHARED_BUFFERS_MB and refuses a value that is not a whole number of MiB', () => {
     const options = (env: Record<string, string>) => configFromEnv(env).database;
     expect(options({})).toMatchObject({ kind: 'pglite', sharedBuffersMb: undefined });

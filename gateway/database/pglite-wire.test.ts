@@ -207,3 +207,95 @@ describe('PGliteWire', () => {
     results.forEach((result, i) => expect(result.rows).toEqual([{ v: i % 2 === 0 ? `${i}p` : i * 2 }]));
   });
 });
+
+describe('PGliteWire: prepared statements', () => {
+  /** The session's prepared statement of `text`: how often it was planned for its values, and generically. */
+  async function preparedOf(text: string) {
+    const { rows } = await client.query<{ custom_plans: number; generic_plans: number }>(
+      `select custom_plans::int, generic_plans::int from pg_prepared_statements where statement = $1`,
+      [text],
+    );
+    return rows;
+  }
+
+  it('prepares a statement with parameters once, and plans each execution for its values', async () => {
+    await client.exec(`create table prepared_a (id int primary key, label text)`);
+    const text = `select label from prepared_a where id = $1`;
+    await wire.query(`insert into prepared_a values ($1, $2)`, [1, 'eins']);
+    for (let i = 0; i < 12; i++) {
+      expect((await wire.query(text, [1])).rows).toEqual([{ label: 'eins' }]);
+    }
+    // PostgreSQL's default would have switched to a generic plan after five executions.
+    expect(await preparedOf(text)).toEqual([{ custom_plans: 12, generic_plans: 0 }]);
+    // A statement without parameters is not prepared.
+    await wire.query(`select count(*) from prepared_a`);
+    expect(await preparedOf(`select count(*) from prepared_a`)).toEqual([]);
+  });
+
+  it('keeps a statement prepared in a transaction that was rolled back', async () => {
+    const text = `select $1::int + 1 as v`;
+    await wire.query('begin');
+    expect((await wire.query(text, [1])).rows).toEqual([{ v: 2 }]);
+    await wire.query('rollback');
+    expect((await wire.query(text, [2])).rows).toEqual([{ v: 3 }]);
+    expect(await preparedOf(text)).toHaveLength(1);
+  });
+
+  it('prepares again after a change of definitions, through the wire or around it', async () => {
+    await client.exec(`create table prepared_b (id int primary key)`);
+    const text = `select * from prepared_b where id > $1 order by id`;
+    await wire.query(`insert into prepared_b values (1), (2)`);
+    expect((await wire.query(text, [1])).rows).toEqual([{ id: 2 }]);
+
+    // Through the wire: the statement is prepared anew before it runs next, in the same transaction
+    // too (a migration's).
+    await wire.query('begin');
+    await wire.query(`alter table prepared_b add column label text default 'x'`);
+    expect((await wire.query(text, [1])).rows).toEqual([{ id: 2, label: 'x' }]);
+    await wire.query('commit');
+
+    // Around the wire (PGlite.exec): PostgreSQL refuses the old statement's changed result once,
+    // and outside a transaction block the wire prepares it again and runs it at once.
+    await client.exec(`alter table prepared_b add column n int default 7`);
+    expect((await wire.query(text, [1])).rows).toEqual([{ id: 2, label: 'x', n: 7 }]);
+
+    // Inside a transaction block the refusal has aborted the transaction: the error reaches the
+    // caller, and once the transaction is rolled back the statement runs again.
+    await client.exec(`alter table prepared_b drop column n`);
+    await wire.query('begin');
+    const refused = await errorOf(() => wire.query(text, [1]));
+    expect(refused.message).toMatch(/cached plan must not change result type/);
+    await wire.query('rollback');
+    expect((await wire.query(text, [1])).rows).toEqual([{ id: 2, label: 'x' }]);
+    expect(await preparedOf(text)).toHaveLength(1);
+  });
+
+  it('prepares again when its statements were deallocated around it', async () => {
+    const text = `select $1::text || '!' as v`;
+    expect((await wire.query(text, ['a'])).rows).toEqual([{ v: 'a!' }]);
+    await client.exec('deallocate all');
+    expect((await wire.query(text, ['b'])).rows).toEqual([{ v: 'b!' }]);
+    expect(await preparedOf(text)).toHaveLength(1);
+  });
+
+  it('does not prepare a statement whose text fails, and the session goes on', async () => {
+    const failed = await errorOf(() => wire.query(`select $1::int from no_such_table`, [1]));
+    expect(failed.code).toBe('42P01');
+    expect(await preparedOf(`select $1::int from no_such_table`)).toEqual([]);
+    expect((await wire.query(`select $1::int as v`, [5])).rows).toEqual([{ v: 5 }]);
+  });
+
+  it('closes its prepared statements when their texts grow too long together', async () => {
+    // A batch's text with many rows is large; the database's memory never shrinks.
+    const padding = ` /* ${'x'.repeat(400_000)} */`;
+    const texts = [1, 2, 3].map((n) => `select $1::int + ${n} as v${padding}`);
+    for (const [i, text] of texts.entries()) {
+      expect((await wire.query(text, [1])).rows).toEqual([{ [`v`]: 2 + i }]);
+    }
+    const { rows } = await client.query<{ n: number }>(
+      `select count(*)::int as n from pg_prepared_statements where length(statement) > 400000`,
+    );
+    // The third did not fit beside the first two (1,000,000 characters together): they were closed.
+    expect(rows).toEqual([{ n: 1 }]);
+  });
+});

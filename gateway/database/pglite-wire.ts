@@ -11,8 +11,14 @@ import { compileRowLiteral, type BuildRow } from './pg-rows.ts';
  * benchmark's detail query its JavaScript took more CPU than PostgreSQL itself (README, "Embedded
  * PostgreSQL statements run through a lean wire").
  *
+ * A statement with parameters is prepared once per statement text, as a named statement of the
+ * session, and then only bound and executed: PostgreSQL parses and analyses its text once. Its plan is
+ * still made for each execution's values (`plan_cache_mode = force_custom_plan`, create-database.ts),
+ * as for an unnamed statement, so preparing changes no plan (README, "Embedded PostgreSQL prepares
+ * each statement once").
+ *
  * The answers are PGlite's: values through PGlite's own parsers and serializers (a parameter's type,
- * which picks its serializer, is asked once per statement text and remembered), errors as PGlite's
+ * which picks its serializer, is asked when the statement is prepared), errors as PGlite's
  * `DatabaseError` with the same fields, the query and its parameters, and the same affected-row count.
  * Notifications that arrive with an answer go to the listeners registered here (`listen`): PGlite's
  * own listeners hear only what runs through PGlite's query functions. Every statement runs under
@@ -20,8 +26,12 @@ import { compileRowLiteral, type BuildRow } from './pg-rows.ts';
  */
 export class PGliteWire {
   readonly #client: PGlite;
-  /** Parameter type ids per statement text (a statement's text is its shape; the values vary). */
-  readonly #parameterTypes = new Map<string, number[]>();
+  /** The named statement of each statement text with parameters (its text is its shape; the values vary). */
+  readonly #prepared = new Map<string, Prepared>();
+  /** The length of the prepared statements' texts together (bounded, as their number is). */
+  #preparedLength = 0;
+  /** Named statements to close with the next exchange: forgotten, and so never bound again. */
+  #toClose: string[] = [];
   readonly #listeners = new Map<string, Set<(payload: string) => void>>();
   /** How each statement text's rows are built (#shapeFor). */
   readonly #shapes = new Map<string, RowShape>();
@@ -58,15 +68,50 @@ export class PGliteWire {
     await this.query(`unlisten ${pg.escapeIdentifier(channel)}`);
   }
 
-  async #run<R>(text: string, parameters: readonly unknown[]): Promise<{ rows: R[]; affectedRows: number }> {
-    const values: (string | Uint8Array | null)[] = [];
-    if (parameters.length > 0) {
-      const typeIds = await this.#typesOf(text, parameters);
-      for (let i = 0; i < parameters.length; i++) values.push(this.#serialize(parameters[i], typeIds[i]));
+  async #run<R>(
+    text: string,
+    parameters: readonly unknown[],
+    retried = false,
+  ): Promise<{ rows: R[]; affectedRows: number }> {
+    const message = this.#writer();
+    let prepared: Prepared | undefined;
+    if (parameters.length === 0) {
+      message.parse(text).bind([]);
+    } else {
+      prepared = this.#prepared.get(text) ?? (await this.#prepare(text, parameters));
+      const values: (string | Uint8Array | null)[] = [];
+      for (let i = 0; i < parameters.length; i++) {
+        values.push(this.#serialize(parameters[i], prepared.typeIds[i]));
+      }
+      message.bind(values, prepared.name);
     }
+    message.describePortal().execute().sync();
+    const answer = this.#read<R>(await this.#exchange(message.bytes()), text, parameters);
+    if (answer.error) {
+      // The statement's name is unknown to the session (closed by someone else: DEALLOCATE, DISCARD),
+      // or its result changed shape (a table altered under a `select *`): it is prepared anew, and
+      // run again at once unless a transaction block is open, which the error has aborted.
+      const code = (answer.error as { code?: string }).code;
+      if (prepared && (code === UNDEFINED_PREPARED_STATEMENT || code === FEATURE_NOT_SUPPORTED)) {
+        if (code === UNDEFINED_PREPARED_STATEMENT) this.#forgetAll();
+        else this.#forget(text);
+        if (!retried && answer.idle) return this.#run<R>(text, parameters, true);
+      }
+      throw answer.error;
+    }
+    // A statement that can change what tables and types look like (a migration's) makes every
+    // prepared statement be prepared again before it runs next: PostgreSQL would revalidate them
+    // itself, but fails one whose result changes shape instead of describing it anew.
+    if (parameters.length === 0 && CHANGES_DEFINITIONS.test(text)) this.#forgetAll();
+    return { rows: answer.rows, affectedRows: answer.affectedRows };
+  }
+
+  /** A writer of the next exchange, which starts by closing the named statements forgotten since the last. */
+  #writer(): MessageWriter {
     const message = new MessageWriter(this.#encoder);
-    message.parse(text).bind(values).describePortal().execute().sync();
-    return this.#read<R>(await this.#exchange(message.bytes()), text, parameters);
+    for (const name of this.#toClose) message.closeStatement(name);
+    this.#toClose = [];
+    return message;
   }
 
   /**
@@ -94,12 +139,24 @@ export class PGliteWire {
     return answer;
   }
 
-  /** The statement's parameter types, asked of PostgreSQL the first time its text runs. */
-  async #typesOf(text: string, parameters: readonly unknown[]): Promise<number[]> {
-    const known = this.#parameterTypes.get(text);
-    if (known) return known;
-    const message = new MessageWriter(this.#encoder);
-    message.parse(text).describeStatement().sync();
+  /**
+   * Prepares `text` as a named statement and asks for its parameter types (which pick their
+   * serializers). Outside a transaction block too the statement stays: a session's prepared
+   * statements are not undone by a rollback.
+   */
+  async #prepare(text: string, parameters: readonly unknown[]): Promise<Prepared> {
+    // Statement texts are the program's own (values travel as parameters), so they are few; the
+    // bounds keep a program that builds texts from data (or a batch's many rows) from filling the
+    // database's memory with prepared statements.
+    if (
+      this.#prepared.size >= MAX_PREPARED_STATEMENTS ||
+      this.#preparedLength + text.length > MAX_PREPARED_TEXT_LENGTH
+    ) {
+      this.#forgetAll();
+    }
+    const name = `pglite_wire_${nextStatementNumber++}`;
+    const message = this.#writer();
+    message.parse(text, name).describeStatement(name).sync();
     const answer = await this.#exchange(message.bytes());
     let typeIds: number[] | undefined;
     let error: Error | undefined;
@@ -111,11 +168,24 @@ export class PGliteWire {
     });
     if (error) throw error;
     if (!typeIds) throw new Error('embedded PostgreSQL described no parameters');
-    // Statement texts are the program's own (values travel as parameters), so they are few; the
-    // bound keeps a program that builds texts from data from growing this without end.
-    if (this.#parameterTypes.size >= MAX_REMEMBERED_STATEMENTS) this.#parameterTypes.clear();
-    this.#parameterTypes.set(text, typeIds);
-    return typeIds;
+    const prepared = { name, typeIds };
+    this.#prepared.set(text, prepared);
+    this.#preparedLength += text.length;
+    return prepared;
+  }
+
+  #forget(text: string): void {
+    const prepared = this.#prepared.get(text);
+    if (!prepared) return;
+    this.#prepared.delete(text);
+    this.#preparedLength -= text.length;
+    this.#toClose.push(prepared.name);
+  }
+
+  #forgetAll(): void {
+    for (const { name } of this.#prepared.values()) this.#toClose.push(name);
+    this.#prepared.clear();
+    this.#preparedLength = 0;
   }
 
   /** A parameter as PGlite.query sends it: its type's serializer, else its text. */
@@ -129,15 +199,13 @@ export class PGliteWire {
     return String(sent);
   }
 
-  #read<R>(
-    answer: Uint8Array,
-    text: string,
-    parameters: readonly unknown[],
-  ): { rows: R[]; affectedRows: number } {
+  /** The rows and count of an answer, or its error, and whether the session is outside a transaction block after it. */
+  #read<R>(answer: Uint8Array, text: string, parameters: readonly unknown[]): Answer<R> {
     const rows: R[] = [];
     let shape: RowShape | undefined;
     let affectedRows = 0;
     let error: Error | undefined;
+    let idle = false;
     this.#messages(answer, (code, reader) => {
       switch (code) {
         case ROW_DESCRIPTION: {
@@ -169,6 +237,9 @@ export class PGliteWire {
         case ERROR:
           error ??= this.#error(reader, text, parameters);
           break;
+        case READY_FOR_QUERY:
+          idle = reader.byte() === IDLE;
+          break;
         case NOTIFICATION: {
           reader.skip(4);
           const channel = reader.cstring();
@@ -179,8 +250,7 @@ export class PGliteWire {
         }
       }
     });
-    if (error) throw error;
-    return { rows, affectedRows };
+    return { rows, affectedRows, error, idle };
   }
 
   /**
@@ -243,6 +313,21 @@ export class PGliteWire {
   }
 }
 
+interface Prepared {
+  /** The statement's name in the session. */
+  name: string;
+  /** Its parameters' type ids, as PostgreSQL inferred them. */
+  typeIds: number[];
+}
+
+interface Answer<R> {
+  rows: R[];
+  affectedRows: number;
+  error: Error | undefined;
+  /** The session is outside a transaction block (ReadyForQuery said so). */
+  idle: boolean;
+}
+
 interface RowShape {
   names: string[];
   typeIds: number[];
@@ -284,8 +369,31 @@ function compileShape(names: string[], typeIds: number[], parsers: Parsers): Row
   return { names, typeIds, build };
 }
 
-/** How many statement texts' parameter types are remembered before the memory starts over. */
+/** How many statement texts' row shapes are remembered before the memory starts over. */
 const MAX_REMEMBERED_STATEMENTS = 2000;
+
+/**
+ * How many statements stay prepared, and how long their texts may be together, before all are
+ * closed and preparing starts over. A prepared statement keeps its analysed text in the database's
+ * memory, which never shrinks: a batch insert's text with a thousand rows of values is large.
+ */
+const MAX_PREPARED_STATEMENTS = 1000;
+const MAX_PREPARED_TEXT_LENGTH = 1_000_000;
+
+/** Numbers the named statements of every wire in the process (two wires may share a database). */
+let nextStatementNumber = 0;
+
+/**
+ * Statements (without parameters) after which the prepared statements are prepared anew: those that
+ * can change tables, types, functions or the search path.
+ */
+const CHANGES_DEFINITIONS = /^\s*(?:create|alter|drop|do|set|reset|discard|deallocate)\b/i;
+
+const UNDEFINED_PREPARED_STATEMENT = '26000';
+/** "cached plan must not change result type" */
+const FEATURE_NOT_SUPPORTED = '0A000';
+const READY_FOR_QUERY = 0x5a; // 'Z'
+const IDLE = 0x49; // 'I'
 
 const PARAMETER_DESCRIPTION = 0x74; // 't'
 const ROW_DESCRIPTION = 0x54; // 'T'
@@ -321,13 +429,15 @@ class MessageWriter {
     this.#encoder = encoder;
   }
 
-  parse(text: string): this {
-    return this.#message(0x50, () => this.#cstring('').#cstring(text).#int16(0)); // 'P', no types given
+  /** Parse, of the unnamed statement unless `name` is given; no parameter types are given. */
+  parse(text: string, name = ''): this {
+    return this.#message(0x50, () => this.#cstring(name).#cstring(text).#int16(0)); // 'P'
   }
 
-  bind(values: readonly (string | Uint8Array | null)[]): this {
+  /** Bind of the unnamed portal to the statement `name` (the unnamed one by default). */
+  bind(values: readonly (string | Uint8Array | null)[], name = ''): this {
     return this.#message(0x42, () => {
-      this.#cstring('').#cstring('');
+      this.#cstring('').#cstring(name);
       this.#int16(values.length);
       for (const value of values) this.#int16(value instanceof Uint8Array ? 1 : 0);
       this.#int16(values.length);
@@ -343,8 +453,12 @@ class MessageWriter {
     });
   }
 
-  describeStatement(): this {
-    return this.#message(0x44, () => this.#byte(0x53).#cstring('')); // 'D' 'S'
+  describeStatement(name: string): this {
+    return this.#message(0x44, () => this.#byte(0x53).#cstring(name)); // 'D' 'S'
+  }
+
+  closeStatement(name: string): this {
+    return this.#message(0x43, () => this.#byte(0x53).#cstring(name)); // 'C' 'S'
   }
 
   describePortal(): this {
