@@ -37,6 +37,8 @@ export class PGliteWire {
   readonly #shapes = new Map<string, RowShape>();
   readonly #encoder = new TextEncoder();
   readonly #decoder = new TextDecoder();
+  /** Writes each exchange's messages; one for all, since statements run one at a time (query lock). */
+  readonly #writerOfAll = new MessageWriter(this.#encoder);
 
   constructor(client: PGlite) {
     this.#client = client;
@@ -73,17 +75,20 @@ export class PGliteWire {
     parameters: readonly unknown[],
     retried = false,
   ): Promise<{ rows: R[]; affectedRows: number }> {
+    // Prepared first: preparing is an exchange of its own, through the same writer.
+    const prepared =
+      parameters.length === 0
+        ? undefined
+        : (this.#prepared.get(text) ?? (await this.#prepare(text, parameters)));
     const message = this.#writer();
-    let prepared: Prepared | undefined;
-    if (parameters.length === 0) {
-      message.parse(text).bind([]);
-    } else {
-      prepared = this.#prepared.get(text) ?? (await this.#prepare(text, parameters));
+    if (prepared) {
       const values: (string | Uint8Array | null)[] = [];
       for (let i = 0; i < parameters.length; i++) {
         values.push(this.#serialize(parameters[i], prepared.typeIds[i]));
       }
       message.bind(values, prepared.name);
+    } else {
+      message.parse(text).bind([]);
     }
     message.describePortal().execute().sync();
     const answer = this.#read<R>(await this.#exchange(message.bytes()), text, parameters);
@@ -108,7 +113,7 @@ export class PGliteWire {
 
   /** A writer of the next exchange, which starts by closing the named statements forgotten since the last. */
   #writer(): MessageWriter {
-    const message = new MessageWriter(this.#encoder);
+    const message = this.#writerOfAll.reset();
     for (const name of this.#toClose) message.closeStatement(name);
     this.#toClose = [];
     return message;
@@ -392,6 +397,9 @@ const CHANGES_DEFINITIONS = /^\s*(?:create|alter|drop|do|set|reset|discard|deall
 const UNDEFINED_PREPARED_STATEMENT = '26000';
 /** "cached plan must not change result type" */
 const FEATURE_NOT_SUPPORTED = '0A000';
+const INITIAL_WRITER_BYTES = 1024;
+const MAX_KEPT_WRITER_BYTES = 64 * 1024;
+
 const READY_FOR_QUERY = 0x5a; // 'Z'
 const IDLE = 0x49; // 'I'
 
@@ -421,12 +429,22 @@ function rowCount(tag: string): number {
 /** Writes frontend messages of the extended query protocol into one buffer. */
 class MessageWriter {
   readonly #encoder: TextEncoder;
-  #buffer = new Uint8Array(1024);
+  #buffer = new Uint8Array(INITIAL_WRITER_BYTES);
   #view = new DataView(this.#buffer.buffer);
   #length = 0;
 
   constructor(encoder: TextEncoder) {
     this.#encoder = encoder;
+  }
+
+  /** Empties the writer for the next exchange; a buffer grown for a large batch is let go. */
+  reset(): this {
+    this.#length = 0;
+    if (this.#buffer.length > MAX_KEPT_WRITER_BYTES) {
+      this.#buffer = new Uint8Array(INITIAL_WRITER_BYTES);
+      this.#view = new DataView(this.#buffer.buffer);
+    }
+    return this;
   }
 
   /** Parse, of the unnamed statement unless `name` is given; no parameter types are given. */
