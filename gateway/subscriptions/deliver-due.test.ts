@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -727,5 +728,85 @@ describe('in production mode', () => {
         allowedAddresses: allowed.webhookAllowedAddresses,
       }).host,
     ).toBe('10.1.2.3');
+  });
+});
+
+describe('a replica whose signing key was retired', () => {
+  // Its own gateway: retiring the key of the shared one would stop every later test's deliveries.
+  let own: TestServer;
+  let hook: Webhook;
+  let dir: string;
+
+  beforeAll(async () => {
+    own = await startTestServer({ config: subscriptionTestConfig() });
+    await seedSubscriptionWorld(own.db);
+    hook = await startWebhook();
+    const set = await own.graphql(SET_WEBHOOK, { url: hook.url }, { as: 'provider@anbieter' });
+    expect(set.errors).toBeUndefined();
+    dir = mkdtempSync(join(tmpdir(), 'vc-rotated-key-'));
+  });
+
+  afterAll(async () => {
+    await own?.close();
+    await new Promise((resolve) => hook?.server.close(resolve));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('sends nothing once another replica started with a new key; the replica with the current key sends it', async () => {
+    const subscribed = await own.graphql(
+      SUBSCRIBE,
+      { serviceId: 'anbieter/fachverfahren', planId: 'standard', key: 'rotated-key-1' },
+      { as: 'authority@stadt-kiel' },
+    );
+    expect(subscribed.errors).toBeUndefined();
+    const id = subscribed.data!.subscribe.id as string;
+    const now = new Date(Date.now() + 1000);
+
+    const before = await own.db
+      .selectFrom('certification_signing_key')
+      .select('kid')
+      .where('retired_at', 'is', null)
+      .executeTakeFirstOrThrow();
+    // Another replica starts with a key file: its key becomes current, this replica's is retired.
+    const keyFile = join(dir, 'new-key.pem');
+    writeFileSync(
+      keyFile,
+      generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }),
+    );
+    const current = await loadCertificateSigner(
+      own.db,
+      { kind: 'file', path: keyFile },
+      own.server.config.certificateIssuer,
+    );
+    expect(current.kid).not.toBe(before.kid);
+
+    expect(await own.server.subscriptions.deliverDue(now)).toMatchObject({
+      delivered: 0,
+      signingKeyRetired: true,
+    });
+    expect(hook.received).toHaveLength(0);
+    const pending = await own.db
+      .selectFrom('subscription_outbox')
+      .select(['state', 'attempts', 'lease_owner'])
+      .where('subscription_id', '=', id)
+      .execute();
+    expect(pending).toEqual([{ state: 'PENDING', attempts: 0, lease_owner: null }]);
+
+    // The replica with the current key delivers it, signed with that key.
+    const report = await deliverDue(own.db, now, {
+      signer: current,
+      fetch,
+      config: own.server.config.subscriptions,
+      workerId: 'current-key',
+    });
+    expect(report).toMatchObject({ delivered: 1, signingKeyRetired: false });
+    const [received] = hook.received;
+    const keys = createRemoteJWKSet(new URL(`${own.url}/.well-known/jwks.json`));
+    const verified = await verifyNotificationSignature(
+      received!.body,
+      received!.headers[NOTIFICATION_SIGNATURE_HEADER] as string,
+      keys,
+    );
+    expect(verified.kid).toBe(current.kid);
   });
 });

@@ -8,6 +8,8 @@ import type { SubscriptionsConfig } from './subscriptions-config.ts';
 
 /** Signs a notification body with the catalogue's key: the value of the signature header. */
 export interface NotificationSigner {
+  /** The key's id (`certification_signing_key.kid`): a retired key signs no notification. */
+  readonly kid: string;
   signNotification(body: Uint8Array): Promise<string>;
 }
 
@@ -32,6 +34,11 @@ export interface DeliveryReport {
   skipped: number;
   /** Claims this replica lost because it took longer than its lease (another replica may have sent them too). */
   lost: number;
+  /**
+   * The run sent nothing more because this replica's signing key was retired (a replica started with
+   * another key): what is due stays due for a replica that signs with the current key.
+   */
+  signingKeyRetired: boolean;
 }
 
 type Claimed = SubscriptionOutboxRow & { webhook_url: string | null };
@@ -64,13 +71,25 @@ export async function deliverDue(
   now: Date | (() => Date),
   options: DeliveryOptions,
 ): Promise<DeliveryReport> {
-  const report: DeliveryReport = { delivered: 0, retrying: 0, dead: 0, skipped: 0, lost: 0 };
+  const report: DeliveryReport = {
+    delivered: 0,
+    retrying: 0,
+    dead: 0,
+    skipped: 0,
+    lost: 0,
+    signingKeyRetired: false,
+  };
   const batchSize = options.batchSize ?? 20;
   // A live claimer finishes (timeout included) well before its lease ends.
   const leaseMs = options.config.webhookTimeoutMs + 30_000;
   const clock = typeof now === 'function' ? now : () => now;
   const dueAt = clock();
   while (!options.signal?.aborted) {
+    // Asked before every batch: a rotation while the run goes on stops it after the batch being sent.
+    if (await signingKeyRetired(db, options.signer.kid)) {
+      report.signingKeyRetired = true;
+      break;
+    }
     const claimToken = `${options.workerId}:${randomUUID()}`;
     const claimed = await claim(db, dueAt, clock(), claimToken, leaseMs, batchSize);
     const outcomes = await Promise.all(claimed.map((row) => deliverOne(db, clock, row, claimToken, options)));
@@ -80,6 +99,21 @@ export async function deliverDue(
     if (claimed.length === 0) break;
   }
   return report;
+}
+
+/**
+ * Whether `kid` was retired. Receivers verify against every key ever published, so a retired key's
+ * signature would still verify; but a retired key is one the coordination office has replaced, and
+ * nothing signs with it any more (certificates neither: issue-certificate.ts).
+ */
+async function signingKeyRetired(db: Kysely<Database>, kid: string): Promise<boolean> {
+  const key = await db
+    .selectFrom('certification_signing_key')
+    .select('retired_at')
+    .where('kid', '=', kid)
+    .executeTakeFirst();
+  if (!key) throw new Error(`signing key ${kid} is not registered`);
+  return key.retired_at !== null;
 }
 
 /** Claims up to `batchSize` rows due at `dueAt` whose lease (if any) has ended at `at`, for a lease from `at`. */

@@ -55,14 +55,26 @@ export function createSubscriptionsModule(options: {
 
   // Stopping the replica ends a delivery run after the batch it is sending, not after the backlog.
   let stopping = new AbortController();
-  const deliver = async (now?: Date) =>
-    deliverDue(db, now ?? (() => new Date()), {
+  // Said once when this replica's key is found retired, and once when it signs again.
+  let retiredKeyReported = false;
+  const deliver = async (now?: Date) => {
+    const report = await deliverDue(db, now ?? (() => new Date()), {
       signer: options.signer,
       fetch,
       config,
       workerId,
       signal: stopping.signal,
     });
+    if (report.signingKeyRetired !== retiredKeyReported) {
+      retiredKeyReported = report.signingKeyRetired;
+      console.warn(
+        report.signingKeyRetired
+          ? `subscription delivery: this replica's signing key ${options.signer.kid} was retired (a replica started with another key); it sends no notifications until it is restarted with the current key, and replicas with the current key send them`
+          : `subscription delivery: signing key ${options.signer.kid} is current again; this replica sends notifications`,
+      );
+    }
+    return report;
+  };
   const check = (now = new Date()) => checkCertificationChanges(db, now);
 
   const loops: Loop[] = [];
