@@ -139,6 +139,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConf
         kind: 'postgres',
         url: databaseUrl,
         poolSize: integerSetting('DATABASE_POOL_SIZE', env.DATABASE_POOL_SIZE, 10, 1, 200),
+        prepareStatements: booleanSetting(
+          'DATABASE_PREPARE_STATEMENTS',
+          env.DATABASE_PREPARE_STATEMENTS,
+          true,
+        ),
       }
     : {
         kind: 'pglite',

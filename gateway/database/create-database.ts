@@ -6,13 +6,23 @@ import pg from 'pg';
 import type { Database, DatabaseHandle } from './database.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { listenPglite, listenPostgres } from './listen.ts';
-import { LeanRowsClient } from './pg-rows.ts';
+import { LeanRowsClient, type LeanRowsClientConfig } from './pg-rows.ts';
 import { PGliteDialect } from './pglite-dialect.ts';
 import { PGliteWire } from './pglite-wire.ts';
 import { logStatement } from './statement-counter.ts';
 
 export type DatabaseOptions =
-  | { kind: 'postgres'; url: string; /** Connections in the pool. Default 10. */ poolSize?: number }
+  | {
+      kind: 'postgres';
+      url: string;
+      /** Connections in the pool. Default 10. */
+      poolSize?: number;
+      /**
+       * Whether each connection prepares a statement with parameters once (pg-rows.ts). Default true;
+       * false behind a pooler that does not keep a session's prepared statements.
+       */
+      prepareStatements?: boolean;
+    }
   | {
       kind: 'pglite';
       /** Directory for the data; omitted means in memory. */
@@ -62,11 +72,14 @@ export function pgliteOptions(sharedBuffersMb = DEFAULT_PGLITE_SHARED_BUFFERS_MB
 export async function createDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   if (options.kind === 'postgres') {
     // Its clients decode rows through compiled row shapes (pg-rows.ts): the same rows, less CPU.
-    const pool = new pg.Pool({
+    // The pool hands its whole configuration to each client it creates, `prepareStatements` included.
+    const poolConfig: pg.PoolConfig & LeanRowsClientConfig = {
       connectionString: options.url,
       max: options.poolSize ?? 10,
       Client: LeanRowsClient as unknown as new () => pg.ClientBase,
-    });
+      prepareStatements: options.prepareStatements ?? true,
+    };
+    const pool = new pg.Pool(poolConfig);
     // An idle client's error (the server restarted) must not crash the process; the pool replaces it.
     pool.on('error', (error) => console.error('postgres pool: idle client error:', error.message));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: logStatement });

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_DIALECT } from '../../test/helpers/test-database.ts';
 import { sql } from 'kysely';
+import { configFromEnv } from '../config.ts';
 import { createDatabase } from './create-database.ts';
 import { knownRowShapes, LeanRowsClient } from './pg-rows.ts';
 
@@ -160,5 +161,110 @@ describe.runIf(TEST_DIALECT === 'postgres')('rows decoded through compiled row s
     }
     expect(knownRowShapes()).toBe(500);
     expect(((await lean.query('select 519 as n')) as pg.QueryResult).rows).toEqual([{ n: 519 }]);
+  });
+});
+
+describe.runIf(TEST_DIALECT === 'postgres')('statements prepared once per connection (pg)', () => {
+  let lean: LeanRowsClient;
+  let other: pg.Client;
+  const table = `prepared_${process.pid}`;
+
+  beforeAll(async () => {
+    lean = new LeanRowsClient({ connectionString: process.env.DATABASE_URL });
+    other = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await Promise.all([lean.connect(), other.connect()]);
+    await other.query(`drop table if exists ${table}`);
+    await other.query(`create table ${table} (id int primary key)`);
+    await other.query(`insert into ${table} values (1), (2)`);
+  });
+
+  afterAll(async () => {
+    await other?.query(`drop table if exists ${table}`);
+    await Promise.all([lean?.end(), other?.end()]);
+  });
+
+  /** This connection's prepared statement of `text`: how often it was planned for its values, and generically. */
+  async function preparedOf(client: LeanRowsClient, text: string) {
+    const { rows } = (await client.query(
+      `select custom_plans::int, generic_plans::int from pg_prepared_statements where statement = $1`,
+      [text],
+    )) as pg.QueryResult;
+    return rows;
+  }
+
+  it('prepares a statement with parameters once and plans each execution for its values', async () => {
+    const text = `select id from ${table} where id = $1`;
+    for (let i = 0; i < 8; i++) {
+      expect(((await lean.query(text, [2])) as pg.QueryResult).rows).toEqual([{ id: 2 }]);
+    }
+    // The lookup itself runs through the lean client too, prepared: its row is the eighth's state.
+    expect(await preparedOf(lean, text)).toEqual([{ custom_plans: 8, generic_plans: 0 }]);
+    const { rows } = (await lean.query(`show plan_cache_mode`)) as pg.QueryResult;
+    expect(rows).toEqual([{ plan_cache_mode: 'force_custom_plan' }]);
+  });
+
+  it('prepares again when the table changed around it or the statement was deallocated', async () => {
+    const text = `select * from ${table} where id > $1 order by id`;
+    expect(((await lean.query(text, [1])) as pg.QueryResult).rows).toEqual([{ id: 2 }]);
+    // Another connection (a newer replica's migration) alters the table under the `select *`:
+    // outside a transaction block the statement is prepared again and runs at once.
+    await other.query(`alter table ${table} add column label text default 'x'`);
+    expect(((await lean.query(text, [1])) as pg.QueryResult).rows).toEqual([{ id: 2, label: 'x' }]);
+    // Inside one, the refusal reaches the caller once; after the rollback it runs again.
+    await other.query(`alter table ${table} drop column label`);
+    await lean.query('begin');
+    await expect(lean.query(text, [1])).rejects.toThrow(/cached plan must not change result type/);
+    await lean.query('rollback');
+    expect(((await lean.query(text, [1])) as pg.QueryResult).rows).toEqual([{ id: 2 }]);
+    // Deallocated (as a pooler's reset would): prepared again.
+    await lean.query('deallocate all');
+    expect(((await lean.query(text, [0])) as pg.QueryResult).rows).toEqual([{ id: 1 }, { id: 2 }]);
+  });
+
+  it('prepares nothing when told not to, and leaves plan_cache_mode as it is', async () => {
+    const plain = new LeanRowsClient({
+      connectionString: process.env.DATABASE_URL,
+      prepareStatements: false,
+    });
+    await plain.connect();
+    try {
+      const text = `select id from ${table} where id = $1 and true`;
+      await plain.query(text, [1]);
+      await plain.query(text, [1]);
+      expect(await preparedOf(plain, text)).toEqual([]);
+      const { rows } = (await plain.query(`show plan_cache_mode`)) as pg.QueryResult;
+      expect(rows).toEqual([{ plan_cache_mode: 'auto' }]);
+    } finally {
+      await plain.end();
+    }
+  });
+
+  it('is how createDatabase’s pool connects, unless prepareStatements is false', async () => {
+    for (const prepareStatements of [undefined, false]) {
+      const handle = await createDatabase({
+        kind: 'postgres',
+        url: process.env.DATABASE_URL!,
+        poolSize: 1,
+        ...(prepareStatements === false && { prepareStatements }),
+      });
+      try {
+        const { rows } = await sql<{ plan_cache_mode: string }>`show plan_cache_mode`.execute(handle.db);
+        expect(rows).toEqual([
+          { plan_cache_mode: prepareStatements === false ? 'auto' : 'force_custom_plan' },
+        ]);
+      } finally {
+        await handle.close();
+      }
+    }
+  });
+
+  it('is configured by DATABASE_PREPARE_STATEMENTS, on by default', () => {
+    const options = (env: Record<string, string>) =>
+      configFromEnv({ DATABASE_URL: 'postgres://x', ...env }).database;
+    expect(options({})).toMatchObject({ prepareStatements: true });
+    expect(options({ DATABASE_PREPARE_STATEMENTS: 'false' })).toMatchObject({ prepareStatements: false });
+    expect(() => options({ DATABASE_PREPARE_STATEMENTS: 'sometimes' })).toThrow(
+      /DATABASE_PREPARE_STATEMENTS must be true or false/,
+    );
   });
 });

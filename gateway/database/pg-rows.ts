@@ -128,8 +128,8 @@ export function knownRowShapes(): number {
 }
 
 const Query = pg.Query as unknown as new (
-  text: string,
-  values: unknown[] | undefined,
+  config: { text: string; values?: unknown[]; name?: string },
+  values: undefined,
   callback: (error: Error | undefined, result: pg.QueryResult) => void,
 ) => QueryInternals;
 
@@ -170,10 +170,34 @@ class LeanRowsQuery extends Query {
  * statement that way.
  */
 export class LeanRowsClient extends pg.Client {
-  constructor(config?: string | pg.ClientConfig) {
+  readonly #prepares: boolean;
+  /** This connection's named statement of each statement text it prepared. */
+  readonly #names = new Map<string, string>();
+  #nextName = 0;
+
+  constructor(config?: string | LeanRowsClientConfig) {
     if (typeof config === 'object' && config.types)
       throw new Error('LeanRowsClient decodes rows with the pg-types parsers; it takes no types of its own');
     super(config);
+    this.#prepares = typeof config === 'object' ? (config.prepareStatements ?? true) : true;
+  }
+
+  /**
+   * Connects; a client that prepares its statements then sets `plan_cache_mode = force_custom_plan`
+   * for its session, so that every execution of a prepared statement is planned for its values, as
+   * an unnamed statement is (README, "Statements are prepared once per connection").
+   */
+  // @ts-expect-error pg's overloads: the callback form (pg-pool's) and the promise form, both kept.
+  override connect(callback?: (error: Error | undefined) => void): Promise<void> | undefined {
+    const connected = super.connect().then(async () => {
+      if (this.#prepares) await super.query('set plan_cache_mode = force_custom_plan');
+    });
+    if (!callback) return connected;
+    connected.then(
+      () => callback(undefined),
+      (error: Error) => callback(error),
+    );
+    return undefined;
   }
 
   override setTypeParser: pg.Client['setTypeParser'] = () => {
@@ -187,13 +211,59 @@ export class LeanRowsClient extends pg.Client {
       (values === undefined || Array.isArray(values)) &&
       callback === undefined
     ) {
-      return new Promise<pg.QueryResult>((resolve, reject) => {
-        const query = new LeanRowsQuery(config, values, (error, result) =>
+      return this.#run(config, values);
+    }
+    return (super.query as (...args: unknown[]) => unknown)(config, values, callback);
+  }
+
+  /**
+   * Runs `text` with `values`; a statement with parameters as this connection's named statement of
+   * its text, prepared at its first run. When the server refuses that statement (its name unknown:
+   * deallocated, or a pooler between; its result changed shape: a table altered under a `select *`),
+   * the text is prepared anew under a new name, at once unless a transaction block is open (the
+   * error has aborted it; the caller's next attempt prepares it).
+   */
+  async #run(text: string, values: unknown[] | undefined, retried = false): Promise<pg.QueryResult> {
+    const name = values && values.length > 0 ? this.#nameOf(text) : undefined;
+    try {
+      return await new Promise<pg.QueryResult>((resolve, reject) => {
+        const query = new LeanRowsQuery({ text, values, name }, undefined, (error, result) =>
           error ? reject(error) : resolve(result),
         );
         (super.query as (submittable: unknown) => unknown)(query);
       });
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (name && (code === UNDEFINED_PREPARED_STATEMENT || code === FEATURE_NOT_SUPPORTED)) {
+        this.#names.delete(text);
+        if (!retried && this.getTransactionStatus() === 'I') return this.#run(text, values, true);
+      }
+      throw error;
     }
-    return (super.query as (...args: unknown[]) => unknown)(config, values, callback);
+  }
+
+  /** The name of `text`'s prepared statement, or undefined where it is not prepared. */
+  #nameOf(text: string): string | undefined {
+    if (!this.#prepares || text.length > MAX_PREPARED_TEXT_LENGTH) return undefined;
+    const known = this.#names.get(text);
+    if (known !== undefined) return known;
+    // Statement texts are the program's own, so they are few; past the bound, the rest runs unnamed.
+    if (this.#names.size >= MAX_PREPARED_STATEMENTS) return undefined;
+    const name = `lean_rows_${this.#nextName++}`;
+    this.#names.set(text, name);
+    return name;
   }
 }
+
+export type LeanRowsClientConfig = pg.ClientConfig & {
+  /** Whether statements with parameters are prepared once per connection. Default true. */
+  prepareStatements?: boolean;
+};
+
+/** How many statement texts a connection prepares, and how long one may be; the rest runs unnamed. */
+const MAX_PREPARED_STATEMENTS = 500;
+const MAX_PREPARED_TEXT_LENGTH = 20_000;
+
+const UNDEFINED_PREPARED_STATEMENT = '26000';
+/** "cached plan must not change result type" */
+const FEATURE_NOT_SUPPORTED = '0A000';
