@@ -27,7 +27,17 @@ if (process.env.DATABASE_URL) {
     max: 10,
     Client: LeanRowsClient as unknown as new () => ClientBase,
   });
-  query = (text, parameters) => pool.query(text, parameters);
+  // As kysely sends the gateway's statements: `query(text, values)` on a client checked out of the
+  // pool. (`pool.query` passes a callback, which LeanRowsClient hands to pg's own code: neither its
+  // row decoding nor its prepared statements would be measured.)
+  query = async (text, parameters) => {
+    const client = await pool.connect();
+    try {
+      return await client.query(text, parameters);
+    } finally {
+      client.release();
+    }
+  };
   close = () => pool.end();
 } else {
   const { PGlite } = await import('@electric-sql/pglite');
