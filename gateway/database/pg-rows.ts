@@ -185,7 +185,7 @@ export class LeanRowsClient extends pg.Client {
   /**
    * Connects; a client that prepares its statements then sets `plan_cache_mode = force_custom_plan`
    * for its session, so that every execution of a prepared statement is planned for its values, as
-   * an unnamed statement is (README, "Statements are prepared once per connection").
+   * an unnamed statement is (README, "PostgreSQL connections prepare each statement once").
    */
   // @ts-expect-error pg's overloads: the callback form (pg-pool's) and the promise form, both kept.
   override connect(callback?: (error: Error | undefined) => void): Promise<void> | undefined {
@@ -235,7 +235,10 @@ export class LeanRowsClient extends pg.Client {
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (name && (code === UNDEFINED_PREPARED_STATEMENT || code === FEATURE_NOT_SUPPORTED)) {
-        this.#names.delete(text);
+        // A name unknown to the server: its session's statements are gone (or another session
+        // answers, behind a pooler), so none of this connection's names is trusted any more.
+        if (code === UNDEFINED_PREPARED_STATEMENT) this.#names.clear();
+        else this.#names.delete(text);
         if (!retried && this.getTransactionStatus() === 'I') return this.#run(text, values, true);
       }
       throw error;

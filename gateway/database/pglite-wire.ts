@@ -1,4 +1,5 @@
 import { protocol, types, type PGlite } from '@electric-sql/pglite';
+import { randomBytes } from 'node:crypto';
 import { TextDecoder, TextEncoder } from 'node:util';
 import pg from 'pg';
 import { compileRowLiteral, type BuildRow } from './pg-rows.ts';
@@ -146,8 +147,8 @@ export class PGliteWire {
 
   /**
    * Prepares `text` as a named statement and asks for its parameter types (which pick their
-   * serializers). Outside a transaction block too the statement stays: a session's prepared
-   * statements are not undone by a rollback.
+   * serializers). A statement prepared inside a transaction block stays prepared after a rollback:
+   * a session's prepared statements are not transactional.
    */
   async #prepare(text: string, parameters: readonly unknown[]): Promise<Prepared> {
     // Statement texts are the program's own (values travel as parameters), so they are few; the
@@ -159,7 +160,7 @@ export class PGliteWire {
     ) {
       this.#forgetAll();
     }
-    const name = `pglite_wire_${nextStatementNumber++}`;
+    const name = `pglite_wire_${PROCESS_PART}_${nextStatementNumber++}`;
     const message = this.#writer();
     message.parse(text, name).describeStatement(name).sync();
     const answer = await this.#exchange(message.bytes());
@@ -385,8 +386,12 @@ const MAX_REMEMBERED_STATEMENTS = 2000;
 const MAX_PREPARED_STATEMENTS = 1000;
 const MAX_PREPARED_TEXT_LENGTH = 1_000_000;
 
-/** Numbers the named statements of every wire in the process (two wires may share a database). */
+/**
+ * Numbers the named statements of every wire of this module (two wires may share a database); the
+ * random part keeps apart the names of wires of another copy of the module (a test runner's).
+ */
 let nextStatementNumber = 0;
+const PROCESS_PART = randomBytes(4).toString('hex');
 
 /**
  * Statements (without parameters) after which the prepared statements are prepared anew: those that
