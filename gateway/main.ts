@@ -4,6 +4,25 @@ import { createServer } from './create-server.ts';
 import { describeSemiSpace, describeWasmCompiler, tuneHeapGrowing } from './heap-tuning.ts';
 import type { IdentityProvider } from '../services/identity-provider/identity-provider.ts';
 
+// Signals are heard from the first moment. One that arrives while the gateway starts (opening and
+// migrating its database can take a while) stops it once the start is done, closing in order what
+// was started; without a handler it would kill the process in the middle of it. A second signal
+// ends the process at once.
+let stopSignal: string | undefined;
+let stopStarted: ((signal: string) => void) | undefined;
+const onSignal = (signal: string) => {
+  if (stopSignal) {
+    // The operator does not want to wait (for the requests in flight, or for the start).
+    console.log(`${signal} again: exiting now`);
+    process.exit(1);
+  }
+  stopSignal = signal;
+  if (stopStarted) stopStarted(signal);
+  else console.log(`${signal} while starting: stopping once the start is done`);
+};
+process.on('SIGINT', () => onSignal('SIGINT'));
+process.on('SIGTERM', () => onSignal('SIGTERM'));
+
 let config = configFromEnv();
 // Before anything is allocated: embedded PostgreSQL shares this process's memory.
 const heap = [
@@ -66,6 +85,11 @@ const closeAll = async () => {
   await demoProviderNodes?.close();
   await identityProvider?.close();
 };
+if (stopSignal) {
+  console.log(`${stopSignal}: shutting down before listening`);
+  await closeAll();
+  process.exit(0);
+}
 let url: string;
 try {
   url = await server.listen();
@@ -101,17 +125,9 @@ if (identityProvider) {
   console.log(`    -d '{"query":"{ me { subject roles organisation { name } } }"}'`);
 }
 
-let stopping = false;
-const stop = async (signal: string) => {
-  if (stopping) {
-    // A second signal: the operator does not want to wait for the requests in flight.
-    console.log(`${signal} again: exiting now`);
-    process.exit(1);
-  }
-  stopping = true;
+stopStarted = (signal) => {
   console.log(`${signal}: shutting down`);
-  await closeAll();
-  process.exit(0);
+  void closeAll().then(() => process.exit(0));
 };
-process.on('SIGINT', () => void stop('SIGINT'));
-process.on('SIGTERM', () => void stop('SIGTERM'));
+// A signal during the last steps of the start (listening, the messages above).
+if (stopSignal) stopStarted(stopSignal);

@@ -1,9 +1,10 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect, createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DATA_DIR_LOCK_FILE } from '../../gateway/database/data-dir-lock.ts';
 import { startGatewayProcess } from '../helpers/gateway-process.ts';
 import { rawRequest, UNPARSABLE_TARGET } from '../helpers/raw-http.ts';
 
@@ -165,6 +166,31 @@ describe('the gateway process', () => {
       gateway.child.kill('SIGKILL');
     }
   });
+
+  it('stops on a SIGTERM that arrives while it starts, once the start is done, and frees its data directory', async () => {
+    // Without a handler yet, the signal killed the process while it opened and migrated its database.
+    const environment = env({ PORT: '0' });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/main.ts'], {
+      env: environment,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let signalled = false;
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+      // The first line comes before the database is opened.
+      if (!signalled && out.includes('starting in')) {
+        signalled = true;
+        child.kill('SIGTERM');
+      }
+    });
+    const code = await new Promise((resolve) => child.on('exit', (exitCode) => resolve(exitCode)));
+    expect(code).toBe(0);
+    expect(out).toContain('SIGTERM while starting: stopping once the start is done');
+    expect(out).toContain('SIGTERM: shutting down before listening');
+    expect(out).not.toContain('GraphQL:');
+    expect(existsSync(join(environment.DATA_DIR, DATA_DIR_LOCK_FILE))).toBe(false);
+  }, 60_000);
 
   it('says which port is taken when it cannot listen, without a stack trace', async () => {
     const blocker = createNetServer();
