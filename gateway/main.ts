@@ -9,7 +9,8 @@ import type { IdentityProvider } from '../services/identity-provider/identity-pr
 // was started; without a handler it would kill the process in the middle of it. A second signal
 // ends the process at once.
 let stopSignal: string | undefined;
-let stopStarted: ((signal: string) => void) | undefined;
+// Set once the gateway has started: how it stops from then on.
+let stopStarted: ((signal: string) => void) | undefined = undefined;
 const onSignal = (signal: string) => {
   if (stopSignal) {
     // The operator does not want to wait (for the requests in flight, or for the start).
