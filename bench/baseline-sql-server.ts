@@ -7,7 +7,6 @@
 // with PORT and DATABASE_URL (PostgreSQL) or DATA_DIR (PGlite).
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import type { ClientBase } from 'pg';
 import type { SentStatement } from '../gateway/database/statement-counter.ts';
 
 const statementsByBody = new Map<string, SentStatement[]>(
@@ -18,15 +17,11 @@ type Query = (text: string, parameters: unknown[]) => Promise<{ rows: unknown[] 
 let query: Query;
 let close: () => Promise<void>;
 if (process.env.DATABASE_URL) {
-  const { default: pg } = await import('pg');
-  const { LeanRowsClient } = await import('../gateway/database/pg-rows.ts');
-  // The gateway's pool size (DATABASE_POOL_SIZE, default 10) and its clients (pg-rows.ts): the same
-  // driver as the gateway's, so that the ratio measures what the gateway adds, not how it decodes rows.
-  const pool = new pg.Pool({
-    connectionString: process.env.DATABASE_URL,
-    max: 10,
-    Client: LeanRowsClient as unknown as new () => ClientBase,
-  });
+  const { postgresPool } = await import('../gateway/database/create-database.ts');
+  // The gateway's pool, of its default size (DATABASE_POOL_SIZE, 10), and so its clients
+  // (pg-rows.ts): the same driver as the gateway's, so that the ratio measures what the gateway adds,
+  // not how it decodes rows or whether it prepares statements.
+  const pool = postgresPool({ url: process.env.DATABASE_URL });
   // As kysely sends the gateway's statements: `query(text, values)` on a client checked out of the
   // pool. (`pool.query` passes a callback, which LeanRowsClient hands to pg's own code: neither its
   // row decoding nor its prepared statements would be measured.)

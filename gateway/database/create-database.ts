@@ -68,20 +68,28 @@ export function pgliteOptions(sharedBuffersMb = DEFAULT_PGLITE_SHARED_BUFFERS_MB
   };
 }
 
+/**
+ * The catalogue's pool of PostgreSQL connections (the benchmark's baseline too). Its clients decode
+ * rows through compiled row shapes and prepare their statements (pg-rows.ts): the same rows, less
+ * CPU. The pool hands its whole configuration to each client it creates, `prepareStatements` included.
+ */
+export function postgresPool(options: Omit<Extract<DatabaseOptions, { kind: 'postgres' }>, 'kind'>): pg.Pool {
+  const poolConfig: pg.PoolConfig & LeanRowsClientConfig = {
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    Client: LeanRowsClient as unknown as new () => pg.ClientBase,
+    prepareStatements: options.prepareStatements ?? true,
+  };
+  const pool = new pg.Pool(poolConfig);
+  // An idle client's error (the server restarted) must not crash the process; the pool replaces it.
+  pool.on('error', (error) => console.error('postgres pool: idle client error:', error.message));
+  return pool;
+}
+
 /** Opens the catalogue's database: PostgreSQL through a `pg` pool, or embedded PostgreSQL (PGlite). */
 export async function createDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   if (options.kind === 'postgres') {
-    // Its clients decode rows through compiled row shapes (pg-rows.ts): the same rows, less CPU.
-    // The pool hands its whole configuration to each client it creates, `prepareStatements` included.
-    const poolConfig: pg.PoolConfig & LeanRowsClientConfig = {
-      connectionString: options.url,
-      max: options.poolSize ?? 10,
-      Client: LeanRowsClient as unknown as new () => pg.ClientBase,
-      prepareStatements: options.prepareStatements ?? true,
-    };
-    const pool = new pg.Pool(poolConfig);
-    // An idle client's error (the server restarted) must not crash the process; the pool replaces it.
-    pool.on('error', (error) => console.error('postgres pool: idle client error:', error.message));
+    const pool = postgresPool(options);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: logStatement });
     return {
       db,

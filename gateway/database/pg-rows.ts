@@ -233,11 +233,9 @@ export class LeanRowsClient extends pg.Client {
         (super.query as (submittable: unknown) => unknown)(query);
       });
     } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (name && (code === UNDEFINED_PREPARED_STATEMENT || code === FEATURE_NOT_SUPPORTED)) {
-        // A name unknown to the server: its session's statements are gone (or another session
-        // answers, behind a pooler), so none of this connection's names is trusted any more.
-        if (code === UNDEFINED_PREPARED_STATEMENT) this.#names.clear();
+      const stale = name ? staleStatements(error) : undefined;
+      if (stale) {
+        if (stale === 'all') this.#names.clear();
         else this.#names.delete(text);
         if (!retried && this.getTransactionStatus() === 'I') return this.#run(text, values, true);
       }
@@ -267,6 +265,17 @@ export type LeanRowsClientConfig = pg.ClientConfig & {
 const MAX_PREPARED_STATEMENTS = 500;
 const MAX_PREPARED_TEXT_LENGTH = 20_000;
 
-const UNDEFINED_PREPARED_STATEMENT = '26000';
-/** "cached plan must not change result type" */
-const FEATURE_NOT_SUPPORTED = '0A000';
+/**
+ * Which prepared statements of a session a server error about running one of them makes stale, for
+ * both drivers (this client and pglite-wire.ts): `all` when the statement's name is unknown (its
+ * session's statements are gone: deallocated, discarded, or another session answers behind a
+ * pooler), `one` when its result changed shape ("cached plan must not change result type": a table
+ * altered under a `select *`), else none. A stale statement is prepared anew under a new name; its
+ * run is repeated at once only outside a transaction block, which the error has aborted.
+ */
+export function staleStatements(error: unknown): 'all' | 'one' | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === '26000') return 'all'; // invalid_sql_statement_name
+  if (code === '0A000') return 'one'; // feature_not_supported
+  return undefined;
+}

@@ -2,7 +2,7 @@ import { protocol, types, type PGlite } from '@electric-sql/pglite';
 import { randomBytes } from 'node:crypto';
 import { TextDecoder, TextEncoder } from 'node:util';
 import pg from 'pg';
-import { compileRowLiteral, type BuildRow } from './pg-rows.ts';
+import { compileRowLiteral, staleStatements, type BuildRow } from './pg-rows.ts';
 
 /**
  * Runs statements in embedded PostgreSQL (PGlite) with one call into its WebAssembly module each, and
@@ -94,12 +94,9 @@ export class PGliteWire {
     message.describePortal().execute().sync();
     const answer = this.#read<R>(await this.#exchange(message.bytes()), text, parameters);
     if (answer.error) {
-      // The statement's name is unknown to the session (closed by someone else: DEALLOCATE, DISCARD),
-      // or its result changed shape (a table altered under a `select *`): it is prepared anew, and
-      // run again at once unless a transaction block is open, which the error has aborted.
-      const code = (answer.error as { code?: string }).code;
-      if (prepared && (code === UNDEFINED_PREPARED_STATEMENT || code === FEATURE_NOT_SUPPORTED)) {
-        if (code === UNDEFINED_PREPARED_STATEMENT) this.#forgetAll();
+      const stale = prepared ? staleStatements(answer.error) : undefined;
+      if (stale) {
+        if (stale === 'all') this.#forgetAll();
         else this.#forget(text);
         if (!retried && answer.idle) return this.#run<R>(text, parameters, true);
       }
@@ -399,9 +396,6 @@ const PROCESS_PART = randomBytes(4).toString('hex');
  */
 const CHANGES_DEFINITIONS = /^\s*(?:create|alter|drop|do|set|reset|discard|deallocate)\b/i;
 
-const UNDEFINED_PREPARED_STATEMENT = '26000';
-/** "cached plan must not change result type" */
-const FEATURE_NOT_SUPPORTED = '0A000';
 const INITIAL_WRITER_BYTES = 1024;
 const MAX_KEPT_WRITER_BYTES = 64 * 1024;
 
