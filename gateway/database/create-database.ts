@@ -9,6 +9,7 @@ import { listenPglite, listenPostgres } from './listen.ts';
 import { LeanRowsClient, type LeanRowsClientConfig } from './pg-rows.ts';
 import { PGliteDialect } from './pglite-dialect.ts';
 import { PGliteWire } from './pglite-wire.ts';
+import { TransactionPlanModeDialect } from './transaction-plans.ts';
 import { logStatement } from './statement-counter.ts';
 
 export type DatabaseOptions =
@@ -55,7 +56,8 @@ export const DEFAULT_PGLITE_SHARED_BUFFERS_MB = 16;
  * PostgreSQL goes"). `plan_cache_mode = force_custom_plan`: the wire prepares each statement once
  * (pglite-wire.ts), and each execution is still planned for its values, as an unnamed statement is;
  * PostgreSQL's default would switch a statement to one generic plan after five executions, and a
- * generic plan of a search, blind to how common its words are, made searches slower.
+ * generic plan of a search, blind to how common its words are, made searches slower. A transaction
+ * (every write) goes back to that default for itself (transaction-plans.ts).
  */
 export function pgliteOptions(sharedBuffersMb = DEFAULT_PGLITE_SHARED_BUFFERS_MB) {
   return {
@@ -90,7 +92,12 @@ export function postgresPool(options: Omit<Extract<DatabaseOptions, { kind: 'pos
 export async function createDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   if (options.kind === 'postgres') {
     const pool = postgresPool(options);
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: logStatement });
+    // A pool that prepares its statements plans them for their values, except inside a transaction.
+    const dialect =
+      (options.prepareStatements ?? true)
+        ? new TransactionPlanModeDialect({ pool })
+        : new PostgresDialect({ pool });
+    const db = new Kysely<Database>({ dialect, log: logStatement });
     return {
       db,
       dialect: 'postgres',

@@ -1,4 +1,5 @@
 import type { PGliteWire } from './pglite-wire.ts';
+import { TRANSACTION_PLAN_MODE } from './transaction-plans.ts';
 import {
   CompiledQuery,
   PostgresAdapter,
@@ -18,7 +19,8 @@ import {
  * A kysely dialect for embedded PostgreSQL (PGlite). PGlite is one database session, so the driver
  * hands out that session to one caller at a time: a transaction holds it from BEGIN to COMMIT and no
  * other request's statements can land inside it. (Sharing the session without that lock, as a plain
- * pass-through driver does, lets two concurrent transactions interleave.)
+ * pass-through driver does, lets two concurrent transactions interleave.) A transaction's statements
+ * are planned as PostgreSQL plans them by default (TRANSACTION_PLAN_MODE, transaction-plans.ts).
  */
 export class PGliteDialect implements Dialect {
   readonly #client: PGliteWire;
@@ -67,6 +69,7 @@ class PGliteDriver implements Driver {
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin'));
+    await connection.executeQuery(TRANSACTION_PLAN_MODE);
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
