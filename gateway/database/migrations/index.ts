@@ -12,6 +12,7 @@ import * as listingTextNfc from './2026-11-27T1400-listing-text-nfc.ts';
 import * as organisationIssuer from './2026-11-27T1600-organisation-issuer.ts';
 import * as serviceTitleSort from './2026-11-27T1500-service-title-sort.ts';
 import * as serviceDocumentUncompressed from './2026-11-28T0000-service-document-uncompressed.ts';
+import * as catalogChangedPerStatement from './2026-11-28T0100-catalog-changed-per-statement.ts';
 
 /** The gateway's migrations by name; names sort in the order they run. Never edit a landed migration. */
 export const gatewayMigrations: Record<string, Migration> = {
@@ -28,4 +29,5 @@ export const gatewayMigrations: Record<string, Migration> = {
   '2026-11-27T1500-service-title-sort': serviceTitleSort,
   '2026-11-27T1600-organisation-issuer': organisationIssuer,
   '2026-11-28T0000-service-document-uncompressed': serviceDocumentUncompressed,
+  '2026-11-28T0100-catalog-changed-per-statement': catalogChangedPerStatement,
 };

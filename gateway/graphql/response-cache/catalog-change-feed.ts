@@ -3,10 +3,16 @@ import type { Database, DatabaseHandle } from '../../database/database.ts';
 import type { ChannelListener } from '../../database/listen.ts';
 import type { ResponseCache } from './response-cache.ts';
 
-/** The channel the `catalog_changed()` trigger notifies (migration 2026-11-25T2100-catalog-changed). */
+/**
+ * The channel the watched tables' triggers notify (migrations 2026-11-25T2100-catalog-changed and
+ * 2026-11-28T0100-catalog-changed-per-statement).
+ */
 export const CATALOG_CHANGED_CHANNEL = 'catalog_changed';
 
-/** The tables that carry the `catalog_changed` trigger: each change to one is announced with its name. */
+/**
+ * The tables that carry the `catalog_changed` trigger (of inserts; updates, deletes and truncates
+ * have one each too): each change to one is announced with its name.
+ */
 export async function watchedTables(db: Kysely<Database>): Promise<Set<string>> {
   const { rows } = await sql<{ name: string }>`
     select distinct event_object_table as name from information_schema.triggers
