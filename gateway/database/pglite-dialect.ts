@@ -1,5 +1,5 @@
 import type { PGliteWire } from './pglite-wire.ts';
-import { TRANSACTION_PLAN_MODE } from './transaction-plans.ts';
+import { setTransactionPlanMode } from './transaction-plans.ts';
 import {
   CompiledQuery,
   PostgresAdapter,
@@ -69,7 +69,7 @@ class PGliteDriver implements Driver {
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin'));
-    await connection.executeQuery(TRANSACTION_PLAN_MODE);
+    await setTransactionPlanMode(connection);
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {

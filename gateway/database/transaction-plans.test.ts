@@ -1,6 +1,10 @@
-import { sql, type Kysely } from 'kysely';
+import { PGlite } from '@electric-sql/pglite';
+import { CompiledQuery, sql, type DatabaseConnection, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, TEST_DIALECT, type TestDatabase } from '../../test/helpers/test-database.ts';
+import { pgliteOptions } from './create-database.ts';
+import { PGliteWire } from './pglite-wire.ts';
+import { setTransactionPlanMode, TRANSACTION_PLAN_MODE } from './transaction-plans.ts';
 
 let database: TestDatabase;
 
@@ -64,5 +68,30 @@ describe('how statements are planned inside and outside a transaction', () => {
         return { level: rows[0]!.level, mode: await planCacheMode(trx) };
       });
     expect(seen).toEqual({ level: 'repeatable read', mode: 'auto' });
+  });
+
+  it('rolls the transaction back when the plan mode cannot be set', async () => {
+    // A real embedded session, through a connection that refuses only the plan mode's statement.
+    const client = await PGlite.create(pgliteOptions());
+    try {
+      const wire = new PGliteWire(client);
+      const connection: DatabaseConnection = {
+        executeQuery: async <R>(query: CompiledQuery) => {
+          if (query.sql === TRANSACTION_PLAN_MODE.sql) throw new Error('refused');
+          const result = await wire.query<R>(query.sql, query.parameters);
+          return { rows: result.rows };
+        },
+        // eslint-disable-next-line require-yield
+        streamQuery: async function* () {
+          throw new Error('not used');
+        },
+      };
+      await connection.executeQuery(CompiledQuery.raw('begin'));
+      await expect(setTransactionPlanMode(connection)).rejects.toThrow('refused');
+      // Outside a transaction block again: a savepoint is refused there.
+      await expect(wire.query('savepoint probe')).rejects.toThrow(/transaction blocks/);
+    } finally {
+      await client.close();
+    }
   });
 });

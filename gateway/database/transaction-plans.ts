@@ -26,6 +26,20 @@ import {
  */
 export const TRANSACTION_PLAN_MODE = CompiledQuery.raw(`select set_config('plan_cache_mode', 'auto', true)`);
 
+/**
+ * Sets TRANSACTION_PLAN_MODE in a transaction just begun on `connection`. Should that fail, the
+ * transaction is rolled back before the error is thrown: kysely rolls back only what fails after
+ * the begin has returned, and the connection (PGlite's one session) would otherwise stay inside it.
+ */
+export async function setTransactionPlanMode(connection: DatabaseConnection): Promise<void> {
+  try {
+    await connection.executeQuery(TRANSACTION_PLAN_MODE);
+  } catch (error) {
+    await connection.executeQuery(CompiledQuery.raw('rollback')).catch(() => undefined);
+    throw error;
+  }
+}
+
 /** Starts every transaction of kysely's PostgreSQL driver with TRANSACTION_PLAN_MODE. */
 class TransactionPlanModeDriver extends PostgresDriver {
   override async beginTransaction(
@@ -33,7 +47,7 @@ class TransactionPlanModeDriver extends PostgresDriver {
     settings: TransactionSettings,
   ): Promise<void> {
     await super.beginTransaction(connection, settings);
-    await connection.executeQuery(TRANSACTION_PLAN_MODE);
+    await setTransactionPlanMode(connection);
   }
 }
 
