@@ -9,7 +9,7 @@ import { listenPglite, listenPostgres } from './listen.ts';
 import { LeanRowsClient, type LeanRowsClientConfig } from './pg-rows.ts';
 import { PGliteDialect } from './pglite-dialect.ts';
 import { PGliteWire } from './pglite-wire.ts';
-import { TransactionPlanModeDialect } from './transaction-plans.ts';
+import { SESSION_PLAN_CACHE_MODE, TransactionPlanModeDialect } from './transaction-plans.ts';
 import { logStatement } from './statement-counter.ts';
 
 export type DatabaseOptions =
@@ -53,11 +53,9 @@ export const DEFAULT_PGLITE_SHARED_BUFFERS_MB = 16;
  * recovery never needed the zeros. Side by side (with `wal_buffers = 4MB`, which wrote the WAL in
  * 4,100 instead of 10,000 pieces but saved only about 15 ms of 6 s and was dropped, being memory
  * in the gateway's process): about 5 % less time to load (README, "Where loading into embedded
- * PostgreSQL goes"). `plan_cache_mode = force_custom_plan`: the wire prepares each statement once
- * (pglite-wire.ts), and each execution is still planned for its values, as an unnamed statement is;
- * PostgreSQL's default would switch a statement to one generic plan after five executions, and a
- * generic plan of a search, blind to how common its words are, made searches slower. A transaction
- * (every write) goes back to that default for itself (transaction-plans.ts).
+ * PostgreSQL goes"). The session's plan mode: each execution of a statement the wire prepared is
+ * planned for its values, and a transaction (every write) plans as PostgreSQL does by default
+ * (transaction-plans.ts).
  */
 export function pgliteOptions(sharedBuffersMb = DEFAULT_PGLITE_SHARED_BUFFERS_MB) {
   return {
@@ -65,7 +63,7 @@ export function pgliteOptions(sharedBuffersMb = DEFAULT_PGLITE_SHARED_BUFFERS_MB
     postgresqlconf: [
       `shared_buffers = ${sharedBuffersMb}MB`,
       'wal_init_zero = off',
-      'plan_cache_mode = force_custom_plan',
+      `plan_cache_mode = ${SESSION_PLAN_CACHE_MODE}`,
     ].join('\n'),
   };
 }

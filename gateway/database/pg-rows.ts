@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { SESSION_PLAN_CACHE_MODE } from './transaction-plans.ts';
 
 /**
  * Row decoding for the `pg` driver without its per-statement set-up cost.
@@ -183,14 +184,15 @@ export class LeanRowsClient extends pg.Client {
   }
 
   /**
-   * Connects; a client that prepares its statements then sets `plan_cache_mode = force_custom_plan`
-   * for its session, so that every execution of a prepared statement is planned for its values, as
-   * an unnamed statement is (README, "PostgreSQL connections prepare each statement once").
+   * Connects; a client that prepares its statements then sets SESSION_PLAN_CACHE_MODE
+   * (`force_custom_plan`, transaction-plans.ts) for its session, so that every execution of a
+   * prepared statement is planned for its values, as an unnamed statement is (README, "PostgreSQL
+   * connections prepare each statement once").
    */
   // @ts-expect-error pg's overloads: the callback form (pg-pool's) and the promise form, both kept.
   override connect(callback?: (error: Error | undefined) => void): Promise<void> | undefined {
     const connected = super.connect().then(async () => {
-      if (this.#prepares) await super.query('set plan_cache_mode = force_custom_plan');
+      if (this.#prepares) await super.query(`set plan_cache_mode = ${SESSION_PLAN_CACHE_MODE}`);
     });
     if (!callback) return connected;
     connected.then(

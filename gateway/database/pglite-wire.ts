@@ -14,7 +14,7 @@ import { compileRowLiteral, staleStatements, type BuildRow } from './pg-rows.ts'
  *
  * A statement with parameters is prepared once per statement text, as a named statement of the
  * session, and then only bound and executed: PostgreSQL parses and analyses its text once. Its plan is
- * still made for each execution's values (`plan_cache_mode = force_custom_plan`, create-database.ts),
+ * still made for each execution's values (SESSION_PLAN_CACHE_MODE, transaction-plans.ts),
  * as for an unnamed statement, so preparing changes no plan (README, "Embedded PostgreSQL prepares
  * each statement once").
  *

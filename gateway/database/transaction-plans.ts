@@ -7,12 +7,20 @@ import {
 } from 'kysely';
 
 /**
+ * How a session of either driver plans its statements outside a transaction: each execution for its
+ * own values, as an unnamed statement is, although each statement is prepared once (pglite-wire.ts,
+ * pg-rows.ts). PostgreSQL's default would switch a statement to one generic plan after five
+ * executions, and a generic plan of a search, blind to how common its words are, made searches
+ * slower. Set by `pgliteOptions` (create-database.ts) and by each `LeanRowsClient` as it connects.
+ */
+export const SESSION_PLAN_CACHE_MODE = 'force_custom_plan';
+
+/**
  * How statements inside a transaction are planned: as PostgreSQL plans them by default
  * (`plan_cache_mode = auto`), for this transaction only.
  *
  * Both drivers prepare each statement once and make the session plan every execution for its values
- * (`force_custom_plan`, create-database.ts and pg-rows.ts), because a generic plan of a search, blind
- * to how common its words are, made searches slower. That session setting also reaches the plans
+ * (SESSION_PLAN_CACHE_MODE). That session setting also reaches the plans
  * PostgreSQL caches for itself inside a write: the foreign-key check of every inserted row and the
  * statement of a row trigger were planned anew for every row, each plan reading the size of every
  * index of its table (one `fstat` per index in embedded PostgreSQL). Every transaction of the
