@@ -78,6 +78,8 @@ export interface CatalogueServer {
   readonly subscriptions: SubscriptionsModule;
   /** Harvests provider endpoints; tests drive `harvestDue(now)` directly. */
   readonly harvester: Harvester;
+  /** Whole responses of repeated queries; null when `RESPONSE_CACHE_MAX_BYTES` is 0. */
+  readonly responseCache: ResponseCache | null;
   /** Starts listening; resolves to the base URL (`http://127.0.0.1:PORT`). */
   listen(port?: number, host?: string): Promise<string>;
   /** Stops accepting requests, finishes open ones, and closes what the server owns. */
@@ -305,6 +307,7 @@ export async function createServer(
     config,
     subscriptions,
     harvester,
+    responseCache,
     listen: async (port = config.port, host = config.host) => {
       const url = await new Promise<string>((resolve, reject) => {
         httpServer.once('error', reject);

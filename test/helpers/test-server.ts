@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { configFromEnv, type GatewayConfig } from '../../gateway/config.ts';
 import { createServer, type CatalogueServer, type CreateServerOptions } from '../../gateway/create-server.ts';
@@ -105,20 +106,40 @@ export async function scrapeMetrics(url: string): Promise<Map<string, number>> {
 
 /**
  * Announces a change to `table` on the catalogue's change channel, as the table's trigger would, and
- * waits until the gateway has acted on it. The database delivers notifications in commit order, so
- * every change committed before is heard by then too: a test that writes past the gateway (SQL, a
- * background job driven directly) calls this before it reads through the gateway, whose response
- * cache drops what changed only when it hears of it. Returns at once when the cache is off.
+ * waits until the gateway has acted on this very announcement. The database delivers notifications
+ * in commit order, so every change committed before is heard by then too: a test that writes past
+ * the gateway (SQL, a background job driven directly), or that stores an answer right after a write
+ * whose notification may still be on its way, calls this before it reads through the gateway, whose
+ * response cache drops what changed only when it hears of it. Returns at once when the cache is off.
+ *
+ * The announcement carries a marker of its own in place of the table's name, recognised by a wrapper
+ * around the cache's `invalidateTable` for as long as this waits, and acted on as a change to `table`.
+ * Counting the cache's invalidations instead would return early when an earlier notification, still
+ * on its way when this started, arrives first.
  */
 export async function changesHeard(t: TestServer, table = 'service'): Promise<void> {
-  const counter = 'catalogue_response_cache_invalidations_total';
-  const before = (await scrapeMetrics(t.url)).get(counter);
-  if (before === undefined) return;
-  await sql`select pg_notify(${CATALOG_CHANGED_CHANNEL}, ${table})`.execute(t.db);
-  const deadline = Date.now() + 10_000;
-  while (((await scrapeMetrics(t.url)).get(counter) ?? 0) <= before) {
-    if (Date.now() > deadline) throw new Error(`the gateway did not hear the change of ${table} within 10 s`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
+  const cache = t.server.responseCache;
+  if (!cache?.enabled) return;
+  const marker = `${table} (heard ${randomUUID()})`;
+  const invalidateTable = cache.invalidateTable;
+  let timer: NodeJS.Timeout | undefined;
+  const heard = new Promise<void>((resolve, reject) => {
+    cache.invalidateTable = (name: string) => {
+      if (name !== marker) return invalidateTable.call(cache, name);
+      resolve();
+      return invalidateTable.call(cache, table);
+    };
+    timer = setTimeout(
+      () => reject(new Error(`the gateway did not hear the change of ${table} within 10 s`)),
+      10_000,
+    );
+  });
+  try {
+    await sql`select pg_notify(${CATALOG_CHANGED_CHANNEL}, ${marker})`.execute(t.db);
+    await heard;
+  } finally {
+    clearTimeout(timer);
+    delete (cache as { invalidateTable?: unknown }).invalidateTable; // the class's own method again
   }
 }
 

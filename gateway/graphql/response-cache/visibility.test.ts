@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerOrganisation } from '../../../test/helpers/listings.ts';
-import { askCached, startTestServer, type TestServer } from '../../../test/helpers/test-server.ts';
+import {
+  askCached,
+  changesHeard,
+  startTestServer,
+  type TestServer,
+} from '../../../test/helpers/test-server.ts';
 import { visibilityOf } from './cache-key.ts';
 
 // A cached answer is replayed only to the caller it was computed for.
@@ -16,6 +21,7 @@ beforeAll(async () => {
   await registerOrganisation(t.db, 'suedwerk', 'PROVIDER');
   await registerOrganisation(t.db, 'stadt-kiel', 'AUTHORITY');
   await registerOrganisation(t.db, 'stadt-flensburg', 'AUTHORITY');
+  await changesHeard(t, 'organisation'); // a late notification of the setup would drop a stored entry
 });
 afterAll(() => t?.close());
 
