@@ -3,7 +3,12 @@ import { makeListing, publishAll, registerOrganisation } from '../../test/helper
 import { MAX_CURSOR_LENGTH } from './cursor.ts';
 import { withdrawService } from './publish-listing.ts';
 import { searchServices } from './search-services.ts';
-import { startTestServer, type GraphQLResponse, type TestServer } from '../../test/helpers/test-server.ts';
+import {
+  changesHeard,
+  startTestServer,
+  type GraphQLResponse,
+  type TestServer,
+} from '../../test/helpers/test-server.ts';
 
 let t: TestServer;
 
@@ -423,6 +428,7 @@ describe('a typo correction that changes between two pages', () => {
     await publishAll(t.db, 'angelwerk', [
       makeListing({ id: 'sonderfall', title: 'Fischereishein Sonderfall' }),
     ]);
+    await changesHeard(t); // written past the gateway: its cached first page goes when it hears of it
     const page2 = await t.graphql(SEARCH, {
       search: 'Fischereishein',
       first: 2,
@@ -508,6 +514,7 @@ describe('typo tolerance after a withdrawal', () => {
     expect(before).toHaveLength(1);
     expect([...before[0]!.usedInstead].sort()).toEqual(['hafenlotsenpflege', 'hafenlotsenpflicht']);
     await withdrawService(t.db, { serviceId: 'hafenwerk/lotsenpflicht', reason: null, source: 'PUSH' });
+    await changesHeard(t); // withdrawn past the gateway: the cached answer goes when it hears of it
     // "hafenlotsenpflicht" stays in the vocabulary, but no active listing holds it any more.
     expect(await corrections()).toEqual([{ term: 'hafenlotsenpflcht', usedInstead: ['hafenlotsenpflege'] }]);
     // A search that includes withdrawn listings still corrects to their words, and finds them.
