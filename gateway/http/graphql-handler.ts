@@ -34,6 +34,21 @@ export const RESPONSE_CACHE_HEADER = 'x-response-cache';
 /** Serves GraphQL over HTTP (GET and POST) by handing the request to Apollo Server. */
 export function graphqlHandler(options: GraphQLHandlerOptions) {
   return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+    const flight: { land?: () => void } = {};
+    try {
+      await serve(req, res, url, flight);
+    } finally {
+      flight.land?.();
+    }
+  };
+
+  /** `flight.land` is set when this request computes a response others wait for; the caller ends it. */
+  async function serve(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    flight: { land?: () => void },
+  ): Promise<void> {
     // An answer may depend on the caller (a member sees its organisation's records) and is stale after
     // the next write: no HTTP cache in between (a proxy, a CDN) may store it. The response cache
     // above is the one that knows both (response-cache/README.md).
@@ -68,13 +83,17 @@ export function graphqlHandler(options: GraphQLHandlerOptions) {
         const visibility = await cache.visibility(req);
         if (visibility !== null) {
           cacheKey = responseCacheKey(visibility, req.headers.accept ?? '', raw);
-          const hit = cache.cache.get(cacheKey);
+          // The same request in flight: its response, once stored, answers this one too.
+          const hit =
+            cache.cache.get(cacheKey) ??
+            (cache.cache.hasLeader(cacheKey) ? await cache.cache.afterLeader(cacheKey) : undefined);
           if (hit) {
             res.writeHead(200, [...hit.headers, [RESPONSE_CACHE_HEADER, 'hit']].flat());
             res.end(hit.body);
             return;
           }
           ticket = cache.cache.ticket();
+          if (ticket !== null) flight.land = cache.cache.lead(cacheKey);
         }
       }
       if (json) {
@@ -137,7 +156,7 @@ export function graphqlHandler(options: GraphQLHandlerOptions) {
     res.statusCode = response.status ?? 200;
     for await (const chunk of response.body.asyncIterator) res.write(chunk);
     res.end();
-  };
+  }
 }
 
 /** A response as a cache hit reports it: a hit sends no SQL statement. */

@@ -69,6 +69,37 @@ describe('the response cache', () => {
     expect(second.body.data).toEqual(first.body.data);
   });
 
+  it('lets requests that miss while the same request runs wait for its answer instead of reading too', async () => {
+    const variables = { search: 'gewerbeanmeldung steuer' };
+    const lookups = () => t.server.responseCache!.stats().misses; // /metrics may read the held database
+    const before = lookups();
+    // The database is held while the requests arrive: the first to miss reads, the others wait.
+    let answers: CachedAnswer[] = [];
+    await t.db.transaction().execute(async (trx) => {
+      await sql`lock table service in access exclusive mode`.execute(trx);
+      const asked = Promise.all(Array.from({ length: 8 }, () => askCached(t, SEARCH, variables)));
+      const deadline = Date.now() + 10_000;
+      while (lookups() < before + 8 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      answers = await Promise.race([asked, new Promise<CachedAnswer[]>((r) => setTimeout(() => r([]), 200))]);
+      expect(answers).toEqual([]); // nobody answered while the database was held
+      void asked.then((all) => (answers = all));
+    });
+    const deadline = Date.now() + 10_000;
+    while (answers.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(answers.map((a) => a.cache).sort()).toEqual([
+      'hit',
+      'hit',
+      'hit',
+      'hit',
+      'hit',
+      'hit',
+      'hit',
+      'miss',
+    ]);
+    expect(answers.map((a) => a.body.extensions?.sqlStatements).filter((n) => n > 0)).toHaveLength(1);
+    for (const answer of answers) expect(answer.body.data).toEqual(answers[0]!.body.data);
+  });
+
   it('does not cache errors', async () => {
     const bad = `query { services(first: 0) { totalCount } }`;
     expect((await askCached(t, bad)).cache).toBe('miss');

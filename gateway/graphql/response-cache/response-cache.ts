@@ -56,6 +56,8 @@ export class ResponseCache {
   #everythingChangedAt = 0;
   /** The number of each watched table's last change. */
   readonly #tableChangedAt = new Map<string, number>();
+  /** Keys whose response a request is computing now; resolved when it has offered it to `store`. */
+  readonly #inFlight = new Map<string, Promise<void>>();
   #watchedTables: ReadonlySet<string> = new Set();
   #enabled = false;
   #hits = 0;
@@ -81,11 +83,49 @@ export class ResponseCache {
 
   /** The cached response for `key`, or undefined. */
   get(key: string): CachedResponse | undefined {
+    return this.#lookup(key, true);
+  }
+
+  /**
+   * The cached response for `key` once the request in flight for it (`lead`) has finished, or
+   * undefined when it stored none (an error, a change while it read, the cache turned off). Its
+   * miss was counted when the waiting request first looked.
+   */
+  async afterLeader(key: string): Promise<CachedResponse | undefined> {
+    const leader = this.#inFlight.get(key);
+    if (leader === undefined) return undefined;
+    await leader;
+    return this.#lookup(key, false);
+  }
+
+  /** Whether a request for `key` is computing the response that others may wait for. */
+  hasLeader(key: string): boolean {
+    return this.#inFlight.has(key);
+  }
+
+  /**
+   * Marks a request that missed as the one computing `key`'s response: requests for the same key
+   * that miss meanwhile wait for it (`afterLeader`) instead of running the same reads at the same
+   * time, as every caller of a popular query would when its entry expires or a write drops it. The
+   * returned function ends the flight; call it once the response was offered to `store`, on every
+   * path. A second request leading the same key gets a function that does nothing.
+   */
+  lead(key: string): () => void {
+    if (this.#inFlight.has(key)) return () => {};
+    let land!: () => void;
+    this.#inFlight.set(key, new Promise<void>((resolve) => (land = resolve)));
+    return () => {
+      this.#inFlight.delete(key);
+      land();
+    };
+  }
+
+  #lookup(key: string, countMiss: boolean): CachedResponse | undefined {
     if (!this.#enabled) return undefined;
     const entry = this.#entries.get(key);
     if (entry === undefined || entry.expiresAt <= Date.now()) {
       if (entry) this.#remove(key, entry);
-      this.#misses++;
+      if (countMiss) this.#misses++;
       return undefined;
     }
     this.#hits++;
