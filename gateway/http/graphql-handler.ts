@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type HTTPGraphQLRequest } from '@apollo/server';
+import { getOperationAST, parse } from 'graphql';
 import type { GatewayContext } from '../graphql/context.ts';
 import type { DirectExecution } from '../graphql/direct-execution.ts';
 import { responseCacheKey } from '../graphql/response-cache/cache-key.ts';
@@ -93,7 +94,8 @@ export function graphqlHandler(options: GraphQLHandlerOptions) {
             return;
           }
           ticket = cache.cache.ticket();
-          if (ticket !== null) flight.land = cache.cache.lead(cacheKey);
+          // Only a query leads: the same mutation sent again while the first runs must run too.
+          if (ticket !== null && isQuery(raw)) flight.land = cache.cache.lead(cacheKey);
         }
       }
       if (json) {
@@ -156,6 +158,21 @@ export function graphqlHandler(options: GraphQLHandlerOptions) {
     res.statusCode = response.status ?? 200;
     for await (const chunk of response.body.asyncIterator) res.write(chunk);
     res.end();
+  }
+}
+
+/**
+ * Whether a JSON request body asks for a query operation (not a mutation or subscription); false for
+ * anything that does not parse. Only a request that missed the cache pays for this parse.
+ */
+function isQuery(raw: Buffer): boolean {
+  try {
+    const request = JSON.parse(raw.toString('utf8')) as { query?: unknown; operationName?: unknown };
+    if (typeof request.query !== 'string') return false;
+    const operationName = typeof request.operationName === 'string' ? request.operationName : null;
+    return getOperationAST(parse(request.query), operationName)?.operation === 'query';
+  } catch {
+    return false;
   }
 }
 
