@@ -94,8 +94,6 @@ export function graphqlHandler(options: GraphQLHandlerOptions) {
             return;
           }
           ticket = cache.cache.ticket();
-          // Only a query leads: the same mutation sent again while the first runs must run too.
-          if (ticket !== null && isQuery(raw)) flight.land = cache.cache.lead(cacheKey);
         }
       }
       if (json) {
@@ -103,6 +101,10 @@ export function graphqlHandler(options: GraphQLHandlerOptions) {
           body = raw.length > 0 ? JSON.parse(raw.toString('utf8')) : undefined;
         } catch {
           return sendGraphQLError(res, 400, 'BAD_REQUEST', 'The request body is not valid JSON.');
+        }
+        // Only a query leads: the same mutation sent again while the first runs must run too.
+        if (ticket !== null && cacheKey !== undefined && isQuery(body)) {
+          flight.land = cache!.cache.lead(cacheKey);
         }
       } else {
         body = raw.toString('utf8');
@@ -162,14 +164,14 @@ export function graphqlHandler(options: GraphQLHandlerOptions) {
 }
 
 /**
- * Whether a JSON request body asks for a query operation (not a mutation or subscription); false for
- * anything that does not parse. Only a request that missed the cache pays for this parse.
+ * Whether a parsed JSON request body asks for a query operation (not a mutation or subscription);
+ * false for anything that does not parse. Only a request that missed the cache pays for this parse.
  */
-function isQuery(raw: Buffer): boolean {
+function isQuery(body: unknown): boolean {
+  const request = body as { query?: unknown; operationName?: unknown } | undefined;
+  if (typeof request?.query !== 'string') return false;
+  const operationName = typeof request.operationName === 'string' ? request.operationName : null;
   try {
-    const request = JSON.parse(raw.toString('utf8')) as { query?: unknown; operationName?: unknown };
-    if (typeof request.query !== 'string') return false;
-    const operationName = typeof request.operationName === 'string' ? request.operationName : null;
     return getOperationAST(parse(request.query), operationName)?.operation === 'query';
   } catch {
     return false;
