@@ -19,6 +19,8 @@ export interface ServerProcess {
   name: string;
   pid: number;
   url: string;
+  /** What the process printed (stdout and stderr) until it was ready, up to its last 20,000 characters. */
+  startOutput: string;
   /** Resident set size now, in bytes (from /proc). */
   rss(): number;
   /** Highest resident set size since the process started or since resetPeakRss, in bytes. */
@@ -135,6 +137,7 @@ export async function startServerProcess(
     name,
     pid,
     url,
+    startOutput: output,
     rss: () => status(pid, 'VmRSS'),
     peakRss: () => status(pid, 'VmHWM'),
     resetPeakRss: () => {

@@ -54,6 +54,13 @@ export interface BenchReport {
   statementsByPageSize: Record<number, number>;
   /** The higher of the two gateways' peak RSS from their start to the first scenario (opening the database), in bytes. */
   gatewayStartPeakRssBytes?: number;
+  /**
+   * The gateway's configuration variables that the benchmark's environment set, which its gateways
+   * inherit, as `NAME=value` (bench/gateway-settings.ts); and the line in which the gateway named its
+   * mode, database and memory settings as it started. Reports before 2026-11-29 have neither.
+   */
+  gatewaySettings?: string[];
+  gatewayStartLine?: string | null;
   results: ScenarioResult[];
   notes: string[];
 }
@@ -142,6 +149,16 @@ export function markdown(report: BenchReport): string {
       `${fixed(TARGETS.rssBytes / MiB)} MiB: ${mark(peakBytes < TARGETS.rssBytes)}). ` +
       `SQL statements of the search at different page sizes: ${pages} (${constant ? 'constant' : 'NOT constant'}).`,
   );
+  if (report.gatewaySettings) {
+    lines.push(
+      '',
+      `Gateway configuration from the benchmark's environment (besides what the benchmark sets, below): ${
+        report.gatewaySettings.length > 0
+          ? report.gatewaySettings.map((s) => `\`${s}\``).join(', ')
+          : 'none, the defaults'
+      }.${report.gatewayStartLine ? ` At start the gateway said: “${report.gatewayStartLine}”` : ''}`,
+    );
+  }
   for (const note of report.notes) lines.push('', note);
   return lines.join('\n') + '\n';
 }

@@ -18,6 +18,7 @@ import { captureStatements } from './capture.ts';
 import { combine, driveLoad, type LoadStats } from './drive-load.ts';
 import { driveChains } from './drive-sequence.ts';
 import { loadCatalogue } from './load-catalogue.ts';
+import { gatewayVariables, settingsFromEnvironment, startLine } from './gateway-settings.ts';
 import { freePort, postgresCpuSeconds, startServerProcess, type ServerProcess } from './processes.ts';
 import {
   cpuPerRequest,
@@ -416,6 +417,14 @@ async function main(): Promise<void> {
       `- CPU ms / request: the CPU time (user and system, from /proc) the server process used during its rounds and until it had answered what a round left behind, divided by the requests it answered (so it includes the work of up to one request per connection that the load generator abandoned when a round ended)${usesLocalPostgres ? "; after the +, that of the PostgreSQL server on this machine (every postgres process, ended backends and other databases' included) during the same time" : ''}. On a shared machine it explains a ratio better than throughput alone.`,
       "- The load generator (autocannon) runs on one thread of the benchmark's process; its CPU during the baseline's rounds is shown as \"load generator … cores\". Against baseline (b), a fixed body, it limits both servers' requests per second long before either server does, so there the ratio judged against the target is the lower of the throughput ratio and the CPU ratio (the baseline's CPU ms per request over the gateway's); the ratio column says which. p99 is the worst round's. A scenario's peak RSS is the kernel's high-water mark of the process from the start of the scenario's warm-up; the RSS target is judged on that and on each gateway's peak while it started (opening its database) before the first scenario.",
     ];
+    // What the benchmark's environment set for the gateways, besides what gatewayEnv sets for both of
+    // them (RESPONSE_CACHE_MAX_BYTES only for the uncached one: the cached one takes it from there).
+    const overridden = new Set([
+      ...Object.keys(gatewayEnv(true, 0, copies.cached)),
+      'DATABASE_URL',
+      'DATA_DIR',
+      'NODE_ENV',
+    ]);
     const report: BenchReport = {
       startedAt,
       finishedAt: new Date().toISOString(),
@@ -425,6 +434,8 @@ async function main(): Promise<void> {
       load: loadResult,
       statementsByPageSize: capture.statementsByPageSize,
       gatewayStartPeakRssBytes,
+      gatewaySettings: settingsFromEnvironment(process.env, gatewayVariables(), overridden),
+      gatewayStartLine: startLine(uncached.startOutput),
       results,
       notes,
     };

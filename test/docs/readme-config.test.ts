@@ -5,21 +5,12 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { configFromEnv } from '../../gateway/config.ts';
 import { createDatabase } from '../../gateway/database/create-database.ts';
+import { readmeConfigTable } from '../../scripts/readme-config-table.ts';
 
 const ROOT = new URL('../../', import.meta.url);
 const README = readFileSync(new URL('README.md', ROOT), 'utf8');
 
-/** variable → default column text, from the table under "## Configuration". */
-function configTable(): Map<string, string> {
-  const section = README.slice(README.indexOf('## Configuration'), README.indexOf('## Operations'));
-  const rows = new Map<string, string>();
-  for (const line of section.split('\n')) {
-    const cells = line.split('|').map((c) => c.trim());
-    if (cells.length < 4 || !cells[1]!.startsWith('`')) continue;
-    for (const m of cells[1]!.matchAll(/`([A-Z][A-Z0-9_]+)`/g)) rows.set(m[1]!, cells[2]!);
-  }
-  return rows;
-}
+const configTable = () => readmeConfigTable(README);
 
 /** Every environment variable the gateway's, certification's and the scripts' code reads. */
 function variablesReadByCode(): Set<string> {
