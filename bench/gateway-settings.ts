@@ -2,6 +2,8 @@
 // sets itself: the gateways inherit the benchmark's environment, so a setting such as
 // HEAP_SEMI_SPACE_MB=0 there changes what is measured, and the report has to say so.
 import { readFileSync } from 'node:fs';
+import { textSetting } from '../gateway/env-settings.ts';
+import { START_LINE_PREFIX } from '../gateway/start-line.ts';
 import { readmeConfigTable } from '../scripts/readme-config-table.ts';
 
 /** The gateway's configuration variables (README.md, "Configuration"). */
@@ -21,9 +23,9 @@ export function settingsFromEnvironment(
 ): string[] {
   const settings: string[] = [];
   for (const name of [...variables].sort()) {
-    const value = env[name];
-    if (value === undefined || value.trim() === '' || overridden.has(name)) continue;
-    settings.push(`${name}=${/SECRET|PASSWORD/.test(name) ? '(set)' : withoutCredentials(value.trim())}`);
+    const value = textSetting(env[name]);
+    if (value === undefined || overridden.has(name)) continue;
+    settings.push(`${name}=${/SECRET|PASSWORD/.test(name) ? '(set)' : withoutCredentials(value)}`);
   }
   return settings;
 }
@@ -39,5 +41,5 @@ function withoutCredentials(value: string): string {
 
 /** The line in which the gateway names its mode, its database and its memory settings as it starts. */
 export function startLine(output: string): string | null {
-  return output.split('\n').find((line) => line.startsWith('Verwaltungscloud Catalogue starting')) ?? null;
+  return output.split('\n').find((line) => line.startsWith(START_LINE_PREFIX)) ?? null;
 }

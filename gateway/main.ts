@@ -2,6 +2,7 @@
 import { configFromEnv } from './config.ts';
 import { createServer } from './create-server.ts';
 import { describeSemiSpace, describeWasmCompiler, tuneHeapGrowing } from './heap-tuning.ts';
+import { formatStartLine } from './start-line.ts';
 import type { IdentityProvider } from '../services/identity-provider/identity-provider.ts';
 
 // Signals are heard from the first moment. One that arrives while the gateway starts (opening and
@@ -37,9 +38,7 @@ const where =
   config.database.kind === 'postgres'
     ? 'PostgreSQL (DATABASE_URL)'
     : `embedded PostgreSQL (PGlite) in ${config.database.dataDir}`;
-console.log(
-  `Verwaltungscloud Catalogue starting in ${config.mode} mode on ${where}${heap ? `; ${heap}` : ''}.`,
-);
+console.log(formatStartLine(config.mode, where, heap));
 if (config.mode === 'demo') {
   console.log('DEMO MODE: no OIDC_ISSUER is set. Demo data is seeded into an empty database and the');
   console.log('development header X-Dev-Principal is accepted. Never run demo mode with real data.');
