@@ -34,7 +34,9 @@ import {
   DETAIL_CERTIFIED_EVERY,
   DETAIL_SERVICES,
   detailIds,
+  scenarioNames,
   scenarios as benchScenarios,
+  selectScenarios,
   type BaselineKind,
   type Scenario,
 } from './scenarios.ts';
@@ -58,6 +60,8 @@ const options = {
   roundSeconds: Math.max(1, setting('BENCH_ROUND_SECONDS', 10)),
   warmupSeconds: setting('BENCH_WARMUP_SECONDS', 5),
   loadConcurrency: Math.max(1, setting('BENCH_LOAD_CONCURRENCY', 4)),
+  /** Names of the scenarios to measure (BENCH_SCENARIOS, comma-separated); empty: all of them. */
+  scenarios: scenarioNames(process.env.BENCH_SCENARIOS),
 };
 /** The gateway starts as the container image starts it (deploy/Dockerfile): through its start script. */
 const GATEWAY_START = ['sh', 'scripts/start-gateway.sh', 'dist/gateway/main.js'] as const;
@@ -297,10 +301,13 @@ async function main(): Promise<void> {
       identityProvider = await startBenchIdentityProvider(authorityIds);
       log(`signing ${authorityIds.length} authorities in at ${identityProvider.issuer} …`);
       const tokens = await signIn(identityProvider, authorityIds);
-      scenarioList = benchScenarios(
-        createSchema(),
-        ids,
-        subscribers.map((s) => ({ ...s, accessToken: tokens.get(s.authorityId)! })),
+      scenarioList = selectScenarios(
+        benchScenarios(
+          createSchema(),
+          ids,
+          subscribers.map((s) => ({ ...s, accessToken: tokens.get(s.authorityId)! })),
+        ),
+        options.scenarios,
       );
       // 2. Record the SQL of every request, for baseline (a), and the cached response, for baseline (b).
       log('recording the SQL statements of each request …');
@@ -358,18 +365,31 @@ async function main(): Promise<void> {
     // Baseline (a) runs its embedded PostgreSQL compiled as the gateway's is (WASM_LIFTOFF), so that
     // the ratio compares what the gateway adds, not how the database's code was compiled.
     const databaseFlags = wasmCompilerFlags(configFromEnv({ ...process.env, ...database.env }).wasmLiftoff);
-    const baselineA = await start(
-      'baseline (a)',
-      [process.execPath, ...databaseFlags, '--import', 'tsx', 'bench/baseline-sql-server.ts', statementsFile],
-      (port) => ({ ...copies.baseline, PORT: String(port) }),
-      '/',
-    );
-    const baselineB = await start(
-      'baseline (b)',
-      [process.execPath, '--import', 'tsx', 'bench/baseline-static-server.ts', bodyFile],
-      (port) => ({ PORT: String(port) }),
-      '/',
-    );
+    // Each baseline only when a measured scenario compares with it (BENCH_SCENARIOS).
+    const baselineA = scenarioList.some((s) => s.baseline === 'sql')
+      ? await start(
+          'baseline (a)',
+          [
+            process.execPath,
+            ...databaseFlags,
+            '--import',
+            'tsx',
+            'bench/baseline-sql-server.ts',
+            statementsFile,
+          ],
+          (port) => ({ ...copies.baseline, PORT: String(port) }),
+          '/',
+        )
+      : null;
+    // Baseline (b) serves the static scenario's response.
+    const baselineB = staticScenario
+      ? await start(
+          'baseline (b)',
+          [process.execPath, '--import', 'tsx', 'bench/baseline-static-server.ts', bodyFile],
+          (port) => ({ PORT: String(port) }),
+          '/',
+        )
+      : null;
     const uncached = await start(
       'gateway (response cache off)',
       GATEWAY_START,
@@ -409,6 +429,11 @@ async function main(): Promise<void> {
     }
 
     const notes = [
+      ...(options.scenarios.length > 0
+        ? [
+            `- A partial run: BENCH_SCENARIOS named ${options.scenarios.map((n) => `"${n}"`).join(', ')}, so the other scenarios were not measured.`,
+          ]
+        : []),
       ...scenarioList.map((s) => `- **${s.name}**: ${s.description}.`),
       '- The gateway runs from its build as the production image starts it (`sh scripts/start-gateway.sh dist/gateway/main.js`, which passes the Node.js flags its configuration asks for) in production mode, with `NODE_ENV=production` as in the production image (so do the baselines): `OIDC_ISSUER` is the development identity provider, started by the benchmark on loopback, where each authority of scenario 4 signs in (authorization code flow) and from where the gateway fetches the keys to verify their bearer tokens; the certificate key comes from a file. Uncached scenarios on a gateway with `RESPONSE_CACHE_MAX_BYTES=0`. The baselines run through tsx.',
       database.kind === 'pglite'

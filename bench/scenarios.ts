@@ -142,6 +142,31 @@ export function subscribeAndCancel(subscriber: SignedInSubscriber, run: string):
  * The scenarios measured in this run, for a catalogue with these service ids; with `subscribers`
  * (one per client), scenario 4 too.
  */
+/** The scenarios' names, in the order they run. */
+export const SCENARIO_NAMES = ['search', 'detail', 'repeated search', 'subscribe and cancel'] as const;
+
+/**
+ * Reads BENCH_SCENARIOS: comma-separated scenario names, or nothing for all of them. Throws for a
+ * name that is not a scenario's, before anything is loaded.
+ */
+export function scenarioNames(value: string | undefined): readonly string[] {
+  const names = (value ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  const unknown = names.filter((name) => !(SCENARIO_NAMES as readonly string[]).includes(name));
+  if (unknown.length > 0)
+    throw new Error(
+      `BENCH_SCENARIOS names no scenario ${unknown.map((n) => JSON.stringify(n)).join(', ')}; the scenarios are ${SCENARIO_NAMES.map((n) => JSON.stringify(n)).join(', ')}`,
+    );
+  return names;
+}
+
+/** The scenarios named (all of them when none is), in their own order. */
+export function selectScenarios(all: Scenario[], names: readonly string[]): Scenario[] {
+  return names.length === 0 ? all : all.filter((scenario) => names.includes(scenario.name));
+}
+
 export function scenarios(
   schema: GraphQLSchema,
   serviceIds: readonly string[],
