@@ -19,6 +19,7 @@ import {
 } from './bearer-token-verifier.ts';
 import { requestUrl } from '../../gateway/http/request-url.ts';
 import { ListingFolder, type FolderListing } from './listing-folder.ts';
+import { PagingSnapshots } from './paging-snapshots.ts';
 
 /** How much earlier than the clock a page's `asOf` is (see the listings resolver). */
 export const AS_OF_MARGIN_MS = 2000;
@@ -99,21 +100,33 @@ const Json = new GraphQLScalarType({
   parseLiteral: (ast, variables) => valueFromASTUntyped(ast, variables),
 });
 
-function encodeCursor(listing: FolderListing): string {
-  return Buffer.from(JSON.stringify([listing.updatedAt.getTime(), listing.id])).toString('base64url');
+/** A position in the paging order, and the snapshot of the sequence it belongs to (paging-snapshots.ts). */
+function encodeCursor(listing: FolderListing, snapshot: string): string {
+  return Buffer.from(JSON.stringify([listing.updatedAt.getTime(), listing.id, snapshot])).toString(
+    'base64url',
+  );
 }
 
-function decodeCursor(cursor: string): [number, string] {
+/** The cursor's position and snapshot token; a cursor of an earlier version of the node has no token. */
+function decodeCursor(cursor: string): [number, string, string | null] {
   try {
     const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(value) && typeof value[0] === 'number' && typeof value[1] === 'string') {
-      return [value[0], value[1]];
+    if (
+      Array.isArray(value) &&
+      typeof value[0] === 'number' &&
+      typeof value[1] === 'string' &&
+      (value.length === 2 || (value.length === 3 && typeof value[2] === 'string'))
+    ) {
+      return [value[0], value[1], (value[2] as string | undefined) ?? null];
     }
   } catch {
     // fall through
   }
   throw badInput('after is not a cursor of this endpoint');
 }
+
+/** Paging sequences whose snapshot is kept, and for how long (paging-snapshots.ts). */
+const PAGING_SNAPSHOTS = { max: 8, ttlMs: 60_000 };
 
 /** Oldest change first; the id breaks ties so that pages never skip or repeat a listing. */
 function byChange(a: FolderListing, b: FolderListing): number {
@@ -153,6 +166,7 @@ function send(
  */
 export function createProviderNode(config: ProviderNodeConfig): ProviderNode {
   const folder = new ListingFolder(config.dir);
+  const snapshots = new PagingSnapshots(PAGING_SNAPSHOTS);
   const verifyToken = config.auth ? bearerTokenVerifier(config.auth) : null;
   const catalogueKeys = config.catalogueJwksUrl ? createRemoteJWKSet(new URL(config.catalogueJwksUrl)) : null;
   const notifications: ReceivedNotification[] = [];
@@ -172,18 +186,28 @@ export function createProviderNode(config: ProviderNodeConfig): ProviderNode {
           // the file system's clock, which can lag Date.now() by a tick (Linux stamps files with a
           // coarse clock: up to 4 ms earlier here) or more (network file systems). Served again
           // next time, an unchanged listing costs nothing: the gateway skips it by its content hash.
-          const asOf = new Date(Math.floor(Date.now()) - AS_OF_MARGIN_MS);
+          const now = Date.now();
           const first = args.first ?? 100;
           if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE)
             throw badInput(`first must be 1 to ${MAX_PAGE}`);
           const since = args.updatedSince?.getTime() ?? null;
-          const matching = folder
-            .read()
-            .listings.filter((l) => since === null || l.updatedAt.getTime() >= since)
-            .sort(byChange);
+          const cursor = args.after ? decodeCursor(args.after) : null;
+          // A further page of a sequence comes from what its first page read, while that is kept.
+          const snapshot =
+            (cursor?.[2] && snapshots.get(cursor[2], since, now)) ||
+            snapshots.add(
+              since,
+              new Date(Math.floor(now) - AS_OF_MARGIN_MS),
+              folder
+                .read()
+                .listings.filter((l) => since === null || l.updatedAt.getTime() >= since)
+                .sort(byChange),
+              now,
+            );
+          const { asOf, listings: matching } = snapshot;
           let start = 0;
-          if (args.after) {
-            const [time, id] = decodeCursor(args.after);
+          if (cursor) {
+            const [time, id] = cursor;
             start = matching.findIndex(
               (l) => l.updatedAt.getTime() > time || (l.updatedAt.getTime() === time && l.id > id),
             );
@@ -201,7 +225,8 @@ export function createProviderNode(config: ProviderNodeConfig): ProviderNode {
             nodes,
             pageInfo: {
               hasNextPage: start + first < matching.length,
-              endCursor: nodes.length > 0 ? encodeCursor(nodes.at(-1)!) : (args.after ?? null),
+              endCursor:
+                nodes.length > 0 ? encodeCursor(nodes.at(-1)!, snapshot.token) : (args.after ?? null),
             },
           };
         },

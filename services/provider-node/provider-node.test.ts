@@ -213,6 +213,90 @@ describe('serving a folder of listing documents', () => {
   });
 });
 
+describe('paging through a folder', () => {
+  const ids = (page: { data?: any }) => page.data.listings.nodes.map((n: any) => n.id);
+  const titles = (page: { data?: any }) => page.data.listings.nodes.map((n: any) => n.document.title);
+  const cursorAt = (position: unknown[]) => Buffer.from(JSON.stringify(position)).toString('base64url');
+
+  it('serves the further pages of a sequence from what its first page read; the changes meanwhile come with the next delta', async () => {
+    const dir = folder({});
+    for (const id of ['eins', 'zwei', 'drei']) {
+      writeFileSync(join(dir, `${id}.json`), JSON.stringify(makeListing({ id, title: `${id} alt` })));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const url = await start(createProviderNode({ dir }));
+    const first = await query(url, LISTINGS, { first: 1 });
+    expect(ids(first)).toEqual(['eins']);
+
+    // While the harvester pages: a listing not yet served is removed, one is edited, one is added.
+    unlinkSync(join(dir, 'zwei.json'));
+    writeFileSync(join(dir, 'drei.json'), JSON.stringify(makeListing({ id: 'drei', title: 'drei neu' })));
+    writeFileSync(join(dir, 'vier.json'), JSON.stringify(makeListing({ id: 'vier', title: 'vier neu' })));
+
+    const second = await query(url, LISTINGS, { first: 1, after: first.data.listings.pageInfo.endCursor });
+    const third = await query(url, LISTINGS, { first: 5, after: second.data.listings.pageInfo.endCursor });
+    expect([...ids(second), ...ids(third)]).toEqual(['zwei', 'drei']);
+    expect(titles(third)).toEqual(['drei alt']);
+    expect(third.data.listings.pageInfo.hasNextPage).toBe(false);
+    // Every page answers the asOf of the read it comes from.
+    expect(second.data.listings.asOf).toBe(first.data.listings.asOf);
+    expect(third.data.listings.asOf).toBe(first.data.listings.asOf);
+
+    // The next incremental harvest, from that asOf, brings the edited and the added listing; a new
+    // sequence reads the folder as it is now.
+    const delta = await query(url, LISTINGS, { since: first.data.listings.asOf });
+    expect(ids(delta)).toEqual(expect.arrayContaining(['drei', 'vier']));
+    expect(titles(delta)).toEqual(expect.arrayContaining(['drei neu', 'vier neu']));
+    const again = await query(url, LISTINGS, { first: 10 });
+    expect(ids(again).sort()).toEqual(['drei', 'eins', 'vier']);
+  });
+
+  it('reads the folder afresh for a cursor whose snapshot it does not hold, or one of an earlier node version', async () => {
+    const dir = folder({});
+    for (const id of ['eins', 'zwei']) {
+      writeFileSync(join(dir, `${id}.json`), JSON.stringify(makeListing({ id, title: `${id} alt` })));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const url = await start(createProviderNode({ dir }));
+    const first = await query(url, LISTINGS, { first: 1 });
+    const [time, id, token] = JSON.parse(
+      Buffer.from(first.data.listings.pageInfo.endCursor, 'base64url').toString('utf8'),
+    ) as [number, string, string];
+    expect([id, typeof token]).toEqual(['eins', 'string']);
+    writeFileSync(join(dir, 'zwei.json'), JSON.stringify(makeListing({ id: 'zwei', title: 'zwei neu' })));
+
+    for (const after of [
+      cursorAt([time, id]), // no snapshot: a cursor of the node before snapshots
+      cursorAt([time, id, `${token}0`]), // a snapshot this node never took
+    ]) {
+      const page = await query(url, LISTINGS, { first: 5, after });
+      expect(titles(page), after).toEqual(['zwei neu']);
+      expect(Date.parse(page.data.listings.asOf)).toBeGreaterThan(Date.parse(first.data.listings.asOf));
+    }
+    // The sequence's own snapshot is only used for the updatedSince it was read for.
+    const since = first.data.listings.asOf;
+    const withSince = await query(url, LISTINGS, {
+      first: 5,
+      since,
+      after: first.data.listings.pageInfo.endCursor,
+    });
+    expect(titles(withSince)).toEqual(['zwei neu']);
+    const own = await query(url, LISTINGS, { first: 5, after: first.data.listings.pageInfo.endCursor });
+    expect(titles(own)).toEqual(['zwei alt']);
+  });
+
+  it('refuses a cursor whose snapshot token is not a string (BAD_USER_INPUT)', async () => {
+    const url = await start(createProviderNode({ dir: folder({}) }));
+    for (const position of [
+      [1, 'x', 5],
+      [1, 'x', 'y', 'z'],
+    ]) {
+      const page = await query(url, LISTINGS, { after: cursorAt(position) });
+      expect(page.errors?.[0]?.extensions?.code, JSON.stringify(position)).toBe('BAD_USER_INPUT');
+    }
+  });
+});
+
 describe('requiring a client-credentials token', () => {
   let idp: IdentityProvider;
   let url: string;
