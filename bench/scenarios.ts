@@ -138,10 +138,6 @@ export function subscribeAndCancel(subscriber: SignedInSubscriber, run: string):
   };
 }
 
-/**
- * The scenarios measured in this run, for a catalogue with these service ids; with `subscribers`
- * (one per client), scenario 4 too.
- */
 /** The scenarios' names, in the order they run. */
 export const SCENARIO_NAMES = ['search', 'detail', 'repeated search', 'subscribe and cancel'] as const;
 
@@ -167,6 +163,10 @@ export function selectScenarios(all: Scenario[], names: readonly string[]): Scen
   return names.length === 0 ? all : all.filter((scenario) => names.includes(scenario.name));
 }
 
+/**
+ * The scenarios measured in this run, for a catalogue with these service ids; with `subscribers`
+ * (one per client), scenario 4 too.
+ */
 export function scenarios(
   schema: GraphQLSchema,
   serviceIds: readonly string[],
