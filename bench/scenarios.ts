@@ -3,6 +3,7 @@
 // A scenario whose requests depend on each other's answers (subscribe, then cancel) runs as chains.
 import type { GraphQLSchema } from 'graphql';
 import { referenceData } from '../catalog-schema/reference-data.ts';
+import { listSetting } from '../gateway/env-settings.ts';
 import type { Chain } from './drive-sequence.ts';
 import type { BenchSubscriber } from './subscription-setup.ts';
 
@@ -19,8 +20,12 @@ export interface BenchRequest {
   headers?: Record<string, string>;
 }
 
+/** The scenarios' names, in the order they run. */
+export const SCENARIO_NAMES = ['search', 'detail', 'repeated search', 'subscribe and cancel'] as const;
+export type ScenarioName = (typeof SCENARIO_NAMES)[number];
+
 export interface Scenario {
-  name: string;
+  name: ScenarioName;
   description: string;
   baseline: BaselineKind;
   /** Whether the gateway runs with its response cache (the uncached read path is measured without). */
@@ -138,28 +143,26 @@ export function subscribeAndCancel(subscriber: SignedInSubscriber, run: string):
   };
 }
 
-/** The scenarios' names, in the order they run. */
-export const SCENARIO_NAMES = ['search', 'detail', 'repeated search', 'subscribe and cancel'] as const;
-
 /**
  * Reads BENCH_SCENARIOS: comma-separated scenario names, or nothing for all of them. Throws for a
  * name that is not a scenario's, before anything is loaded.
  */
-export function scenarioNames(value: string | undefined): readonly string[] {
-  const names = (value ?? '')
-    .split(',')
-    .map((name) => name.trim())
-    .filter((name) => name !== '');
-  const unknown = names.filter((name) => !(SCENARIO_NAMES as readonly string[]).includes(name));
+export function scenarioNames(value: string | undefined): readonly ScenarioName[] {
+  const names = listSetting(value);
+  const unknown = names.filter((name) => !isScenarioName(name));
   if (unknown.length > 0)
     throw new Error(
       `BENCH_SCENARIOS names no scenario ${unknown.map((n) => JSON.stringify(n)).join(', ')}; the scenarios are ${SCENARIO_NAMES.map((n) => JSON.stringify(n)).join(', ')}`,
     );
-  return names;
+  return names as ScenarioName[];
+}
+
+function isScenarioName(name: string): name is ScenarioName {
+  return (SCENARIO_NAMES as readonly string[]).includes(name);
 }
 
 /** The scenarios named (all of them when none is), in their own order. */
-export function selectScenarios(all: Scenario[], names: readonly string[]): Scenario[] {
+export function selectScenarios(all: Scenario[], names: readonly ScenarioName[]): Scenario[] {
   return names.length === 0 ? all : all.filter((scenario) => names.includes(scenario.name));
 }
 
@@ -203,7 +206,7 @@ export function scenarios(
       requests: [{ body: json(SEARCH_QUERY, { search: 'Antrag', filter: { land: ['DE-SH'] } }) }],
     },
     ...(subscribers.length > 0
-      ? [
+      ? ([
           {
             name: 'subscribe and cancel',
             description:
@@ -213,7 +216,7 @@ export function scenarios(
             requests: [],
             chains: subscribers.map((s) => subscribeAndCancel(s, Date.now().toString(36))),
           },
-        ]
+        ] satisfies Scenario[])
       : []),
   ];
 }

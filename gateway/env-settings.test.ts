@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { configFromEnv } from './config.ts';
+import { listSetting } from './env-settings.ts';
 
 describe('numeric settings', () => {
   it('take a blank value (only spaces) as unset: the default, not 0', () => {
@@ -76,5 +77,14 @@ describe('numeric settings', () => {
     );
     expect(configFromEnv({ HARVEST_MAX_WITHDRAW_SHARE: '0.5' }).harvest.maxWithdrawShare).toBe(0.5);
     expect(configFromEnv({ PORT: ' 8080 ' }).port).toBe(8080);
+  });
+});
+
+describe('list settings', () => {
+  it('splits at commas, trims the items and leaves out empty ones', () => {
+    expect(listSetting(undefined)).toEqual([]);
+    expect(listSetting(' , ')).toEqual([]);
+    expect(listSetting(' 10.0.0.0/8 ,,192.168.0.0/16 ')).toEqual(['10.0.0.0/8', '192.168.0.0/16']);
+    expect(listSetting('repeated search, detail')).toEqual(['repeated search', 'detail']);
   });
 });

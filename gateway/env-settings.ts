@@ -14,6 +14,14 @@ export function textSetting(value: string | undefined): string | undefined {
   return unset(value) ? undefined : value.trim();
 }
 
+/** A comma-separated list setting: its items without surrounding spaces, empty items left out. */
+export function listSetting(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
 const INTEGER = /^\s*-?[0-9]+\s*$/;
 const DECIMAL = /^\s*-?[0-9]+(\.[0-9]+)?\s*$/;
 

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { listSetting } from '../env-settings.ts';
 
 /** Why an address may not be reached from the gateway: the range it falls in. */
 export type RefusedRange =
@@ -162,10 +163,7 @@ export function createAddressPolicy(allowed: readonly string[] = []): AddressPol
 
 /** Parses a comma-separated list of CIDR ranges (OUTBOUND_ALLOWED_ADDRESSES); throws on a bad one. */
 export function parseAddressRanges(text: string): string[] {
-  const ranges = text
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
+  const ranges = listSetting(text);
   for (const range of ranges) parseCidr(range);
   return ranges;
 }
