@@ -1,6 +1,6 @@
 // npm run bench: loads 50,000 listings into a fresh database (embedded PostgreSQL, or a throwaway
 // database on the PostgreSQL server DATABASE_URL names), then measures the gateway and its two
-// baselines under the same load and writes the report to bench/results/. See README.md, Performance.
+// baselines under the same load and writes the report to bench/results/. See bench/README.md.
 import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -17,7 +17,7 @@ export async function certificatesOfServices(
 ): Promise<CertificateRow[]> {
   if (serviceIds.length === 0) return [];
   // One array parameter: the same statement text for any number of services, and little to compile
-  // on a path every service detail takes (see the benchmark, README "Performance").
+  // on a path every service detail takes (see bench/README.md).
   const { rows } = await sql<CertificateRow>`
     select * from certification_certificate where service_id = any(${[...serviceIds]}::text[])
     order by issued_at desc, id desc`.execute(db);

@@ -186,8 +186,8 @@ export class LeanRowsClient extends pg.Client {
   /**
    * Connects; a client that prepares its statements then sets SESSION_PLAN_CACHE_MODE
    * (`force_custom_plan`, transaction-plans.ts) for its session, so that every execution of a
-   * prepared statement is planned for its values, as an unnamed statement is (README, "PostgreSQL
-   * connections prepare each statement once").
+   * prepared statement is planned for its values, as an unnamed statement is (bench/README.md,
+   * "PostgreSQL connections prepare each statement once").
    */
   // @ts-expect-error pg's overloads: the callback form (pg-pool's) and the promise form, both kept.
   override connect(callback?: (error: Error | undefined) => void): Promise<void> | undefined {

@@ -9,14 +9,14 @@ import { compileRowLiteral, staleStatements, type BuildRow } from './pg-rows.ts'
  * reads the answer with a lean parser of the wire protocol. `PGlite.query` makes five calls per
  * statement (Parse, Describe, Bind, Describe, Execute), parses the row description twice through
  * down-compiled private fields and copies each value's bytes before decoding them: under the
- * benchmark's detail query its JavaScript took more CPU than PostgreSQL itself (README, "Embedded
- * PostgreSQL statements run through a lean wire").
+ * benchmark's detail query its JavaScript took more CPU than PostgreSQL itself (bench/README.md,
+ * "Embedded PostgreSQL statements run through a lean wire").
  *
  * A statement with parameters is prepared once per statement text, as a named statement of the
  * session, and then only bound and executed: PostgreSQL parses and analyses its text once. Its plan is
  * still made for each execution's values (SESSION_PLAN_CACHE_MODE, transaction-plans.ts),
- * as for an unnamed statement, so preparing changes no plan (README, "Embedded PostgreSQL prepares
- * each statement once").
+ * as for an unnamed statement, so preparing changes no plan (bench/README.md, "Embedded PostgreSQL
+ * prepares each statement once").
  *
  * The answers are PGlite's: values through PGlite's own parsers and serializers (a parameter's type,
  * which picks its serializer, is asked when the statement is prepared), errors as PGlite's

@@ -113,7 +113,7 @@ function asGraphQLJsError(error: GraphQLError): GraphQLError {
  * graphql-jit. graphql-js interprets an operation anew on every request (collecting fields, looking
  * up definitions and resolvers, coercing arguments); a compiled operation is a function that does
  * only the work this operation needs, which takes about a seventh of the gateway's CPU time off an
- * uncached detail request (README, Performance).
+ * uncached detail request (bench/README.md, "Where the time goes").
  *
  * Apollo Server 5 lets a custom executor in only through its gateway interface, which Apollo
  * Federation's gateway uses; here it serves our own schema, never changes it, and fetches nothing.

@@ -51,7 +51,7 @@ export interface DirectExecution {
  * that: the request's context (credentials), the operation hooks' checks (the cost limit, which
  * reads the variables), the compiled operation, the hooks' reports (SQL statement count, response
  * cache), and the response as Apollo Server writes it. On a three-statement detail request the
- * pipeline was about a fifth of the gateway's CPU time (README, Performance).
+ * pipeline was about a fifth of the gateway's CPU time (bench/README.md, "Where the time goes").
  *
  * Everything else goes to Apollo Server, whose answer is the reference: a body Apollo Server would
  * refuse or read differently (extensions, variables that are not an object), an Accept header not
