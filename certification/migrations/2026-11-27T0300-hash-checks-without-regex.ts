@@ -7,8 +7,8 @@ import { sql, type Kysely } from 'kysely';
 // hex digits are trimmed away accepts and refuses exactly the same texts (a trimmed-empty text holds
 // only ASCII digits, so its bytes are its characters). Each published listing appends an audit event
 // with two such checks; in embedded PostgreSQL the regular expression cost about 12 µs per check,
-// this one about 4 (bench/README.md, "Where loading into embedded PostgreSQL goes"). Constraints keep their
-// names.
+// this one about 4 (bench/README.md, "Where loading into embedded PostgreSQL goes"). Constraints
+// keep their names.
 const DIGESTS: ReadonlyArray<readonly [table: string, column: string]> = [
   ['certification_criterion', 'definition_hash'],
   ['certification_profile', 'definition_hash'],

@@ -396,9 +396,8 @@ async function queryStats(db: Kysely<Database>, conditions: Conditions): Promise
  * matched rows once: the facets have to visit every matched row, and the page ranks every row that
  * meets all conditions, mostly the same rows. Read apart, each visited them on its own; together the
  * page costs only its ranking and the fetch of its rows by id (a search with facets on 50,000
- * listings takes about 15 % less time, bench/README.md,
- * "Where the time goes"). The page's rows and the counts come
- * back as one union, told apart by `facet` (null on a page row).
+ * listings takes about 15 % less time, bench/README.md, "Where the time goes"). The page's rows and
+ * the counts come back as one union, told apart by `facet` (null on a page row).
  */
 async function queryPageAndStats(
   db: Kysely<Database>,

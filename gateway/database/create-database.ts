@@ -53,9 +53,9 @@ export const DEFAULT_PGLITE_SHARED_BUFFERS_MB = 16;
  * recovery never needed the zeros. Side by side (with `wal_buffers = 4MB`, which wrote the WAL in
  * 4,100 instead of 10,000 pieces but saved only about 15 ms of 6 s and was dropped, being memory
  * in the gateway's process): about 5 % less time to load (bench/README.md, "Where loading into
- * embedded PostgreSQL goes"). The session's plan mode: each execution of a statement the wire prepared is
- * planned for its values, and a transaction (every write) plans as PostgreSQL does by default
- * (transaction-plans.ts).
+ * embedded PostgreSQL goes"). The session's plan mode: each execution of a statement the wire
+ * prepared is planned for its values, and a transaction (every write) plans as PostgreSQL does by
+ * default (transaction-plans.ts).
  */
 export function pgliteOptions(sharedBuffersMb = DEFAULT_PGLITE_SHARED_BUFFERS_MB) {
   return {

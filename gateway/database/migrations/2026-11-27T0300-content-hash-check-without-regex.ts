@@ -6,8 +6,8 @@ import { sql, type Kysely } from 'kysely';
 // regular expression: `octet_length = 64` and nothing left once the hex digits are trimmed away
 // accepts and refuses exactly the same texts (a trimmed-empty text holds only ASCII digits, so its
 // bytes are its characters). In embedded PostgreSQL the regular expression cost about 12 µs per
-// written listing, this check about 4 (bench/README.md, "Where loading into embedded PostgreSQL goes").
-// The constraint keeps its name.
+// written listing, this check about 4 (bench/README.md, "Where loading into embedded PostgreSQL
+// goes"). The constraint keeps its name.
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
     alter table service
