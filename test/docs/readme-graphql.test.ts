@@ -16,6 +16,8 @@ import { createSchema } from '../../gateway/graphql/schema.ts';
 
 const ROOT = new URL('../../', import.meta.url);
 const README = readFileSync(new URL('README.md', ROOT), 'utf8');
+/** The benchmark's own README (its method, its log of runs): its inline field references are checked too. */
+const BENCH_README = readFileSync(new URL('bench/README.md', ROOT), 'utf8');
 
 function fencedBlocks(markdown: string, lang: string): { line: number; text: string }[] {
   const blocks: { line: number; text: string }[] = [];
@@ -86,7 +88,8 @@ describe('README GraphQL examples', () => {
 
 /**
  * Every `name(arg, arg: value, …)` the README writes in inline code names a field of the schema that
- * takes those arguments (the API summary, the Subscriptions, Certification and Federation sections).
+ * takes those arguments (the API summary, the Subscriptions, Certification and Federation sections;
+ * and bench/README.md).
  */
 describe('README inline field references', () => {
   const fieldsByName = new Map<string, Set<string>[]>();
@@ -112,7 +115,7 @@ describe('README inline field references', () => {
 
   // `services(search, filter, first, after)`, `subscriptionDeliveries(state: [DEAD])`, …
   const references = new Map<string, string[]>();
-  for (const m of README.matchAll(/`([a-z][A-Za-z]+)\(([^`()]*)\)/g)) {
+  for (const m of `${README}\n${BENCH_README}`.matchAll(/`([a-z][A-Za-z]+)\(([^`()]*)\)/g)) {
     const name = m[1]!;
     if (
       !fieldsByName.has(name) &&
