@@ -1,10 +1,19 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentHash } from '../catalog-schema/canonical-json.ts';
+import { syncReferenceData } from '../gateway/catalog/sync-reference-data.ts';
 import { configFromEnv } from '../gateway/config.ts';
+import { createDatabase } from '../gateway/database/create-database.ts';
+import { migrateToLatest } from '../gateway/database/migrate.ts';
+import { semiSpaceFlags, wasmCompilerFlags } from '../gateway/heap-tuning.ts';
 import { createWriteModules } from '../gateway/write-modules.ts';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/test-database.ts';
 import { benchListings, benchProviders } from './catalogue-data.ts';
-import { loadCatalogue } from './load-catalogue.ts';
+import { createBenchDatabase } from './bench-database.ts';
+import { loadCatalogue, loadCatalogueAsGateway } from './load-catalogue.ts';
+import { writeSigningKey } from './sign-in.ts';
 
 let database: TestDatabase;
 beforeAll(async () => {
@@ -102,6 +111,77 @@ describe('loadCatalogue', () => {
       );
     } finally {
       await other.close();
+    }
+  }, 120_000);
+});
+
+describe('loadCatalogueAsGateway', () => {
+  it('loads in a process started with the gateway’s settings and reports them', async () => {
+    const bench = await createBenchDatabase(process.env.DATABASE_URL);
+    const scratch = mkdtempSync(join(tmpdir(), 'vc-load-as-gateway-'));
+    try {
+      const prepared = await createDatabase(bench.options);
+      try {
+        await migrateToLatest(prepared.db);
+        await syncReferenceData(prepared.db);
+      } finally {
+        await prepared.close();
+      }
+      const signingKeyFile = join(scratch, 'key.pem');
+      writeSigningKey(signingKeyFile);
+      const progress: number[] = [];
+      const result = await loadCatalogueAsGateway(
+        bench.env,
+        { listings: 120, providers: 2, concurrency: 2, signingKeyFile, progressEvery: 60 },
+        (done) => progress.push(done),
+      );
+      expect(result).toMatchObject({ path: 'harvest', listings: 120, providers: 2, runs: 2 });
+      expect(progress).toEqual([60, 120]);
+      // The flags and heap growing factor the gateway's configuration asks for on this database.
+      const config = configFromEnv(bench.env);
+      expect(result.process).toEqual({
+        nodeFlags: [...semiSpaceFlags(config.heapSemiSpaceMb), ...wasmCompilerFlags(config.wasmLiftoff)],
+        heapGrowing: config.heapGrowingPercent > 0 ? expect.stringContaining('heap growing factor') : null,
+      });
+      if (bench.kind === 'pglite') {
+        expect(result.process!.nodeFlags).toEqual(['--max-semi-space-size=8', '--no-liftoff']);
+      }
+
+      const handle = await createDatabase(bench.options);
+      try {
+        const { count } = await handle.db
+          .selectFrom('service')
+          .select(({ fn }) => fn.countAll<string>().as('count'))
+          .where('status', '=', 'ACTIVE')
+          .executeTakeFirstOrThrow();
+        expect(Number(count)).toBe(120);
+      } finally {
+        await handle.close();
+      }
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+      await bench.drop();
+    }
+  }, 120_000);
+
+  it('fails with the load process’s own error, here an unmigrated database', async () => {
+    const bench = await createBenchDatabase(process.env.DATABASE_URL);
+    try {
+      await expect(
+        loadCatalogueAsGateway(
+          bench.env,
+          {
+            listings: 10,
+            providers: 1,
+            concurrency: 1,
+            signingKeyFile: '/nonexistent/key.pem',
+            progressEvery: 10,
+          },
+          () => undefined,
+        ),
+      ).rejects.toThrow(/the load process ended with 1[^]*relation "\w+" does not exist/);
+    } finally {
+      await bench.drop();
     }
   }, 120_000);
 });

@@ -10,17 +10,23 @@
 // The clock runs from the harvester's first request (the `harvestDue` call: its claims, then the
 // endpoints' first pages) to the end of the last run (its report stored). `vacuum analyze`, for the
 // read scenarios, comes after and is timed on its own (analyzeSeconds).
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { sql, type Kysely } from 'kysely';
 import type { Listing } from '../catalog-schema/generated/listing.ts';
 import { upsertOrganisation } from '../gateway/catalog/organisations.ts';
 import type { CatalogWriteHooks } from '../gateway/catalog/publish-listing.ts';
+import { configFromEnv } from '../gateway/config.ts';
 import type { Database } from '../gateway/database/database.ts';
 import { harvestConfigFromEnv } from '../gateway/harvest/harvest-config.ts';
 import { createHarvester } from '../gateway/harvest/harvester.ts';
 import { registerEndpoint } from '../gateway/harvest/store/harvest-endpoints.ts';
+import { semiSpaceFlags, wasmCompilerFlags } from '../gateway/heap-tuning.ts';
 import type { HarvestRunRow } from '../gateway/harvest/store/harvest-tables.ts';
 import { benchListings, benchProviders } from './catalogue-data.ts';
 import { startProviderNodes, writeProviderFolders, type RunningProviderNodes } from './provider-nodes.ts';
@@ -45,6 +51,12 @@ export interface LoadResult {
   setupSeconds: number;
   /** The `vacuum analyze` after the load (for the read scenarios), not part of `seconds`. */
   analyzeSeconds: number;
+  /**
+   * How the loading process was started, when it was started as the gateway starts
+   * (loadCatalogueAsGateway): its Node.js flags and the heap growing factor it set; empty for both
+   * means Node.js's defaults.
+   */
+  process?: { nodeFlags: string[]; heapGrowing: string | null };
 }
 
 export interface LoadOptions {
@@ -237,4 +249,63 @@ export async function loadCatalogue(
     await nodes?.close().catch(() => undefined);
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/** What bench/load-process.ts takes: the load of loadCatalogue, in a process of its own. */
+export interface LoadProcessArguments {
+  listings: number;
+  providers: number;
+  concurrency: number;
+  /** The certificate key of the measured gateways (production mode needs one; the hooks sign with it). */
+  signingKeyFile: string;
+  /** A progress line every this many listings. */
+  progressEvery: number;
+}
+
+/**
+ * Runs loadCatalogue in a child process started as the gateway starts (scripts/start-gateway.sh's
+ * Node.js flags from the gateway's configuration, and the heap growing factor the gateway sets), on
+ * the database `databaseEnv` names (DATABASE_URL or DATA_DIR; migrated, with the reference data, and
+ * not open in this process: an embedded data directory belongs to one process). The benchmark's own
+ * process keeps Node.js's defaults for its load generator; with embedded PostgreSQL the gateway's
+ * settings differ from them, and loading with them took 2 to 9 % longer (bench/README.md).
+ */
+export async function loadCatalogueAsGateway(
+  databaseEnv: Record<string, string>,
+  args: LoadProcessArguments,
+  onProgress: (done: number) => void,
+): Promise<LoadResult> {
+  const env = { ...process.env, ...databaseEnv, NODE_ENV: 'production' };
+  const config = configFromEnv(env);
+  const flags = [...semiSpaceFlags(config.heapSemiSpaceMb), ...wasmCompilerFlags(config.wasmLiftoff)];
+  const child = spawn(
+    process.execPath,
+    [
+      ...flags,
+      '--import',
+      'tsx',
+      fileURLToPath(new URL('load-process.ts', import.meta.url)),
+      JSON.stringify(args),
+    ],
+    { env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let result: LoadResult | undefined;
+  let errorOutput = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    process.stderr.write(chunk);
+    errorOutput = (errorOutput + chunk.toString('utf8')).slice(-20_000);
+  });
+  const lines = createInterface({ input: child.stdout });
+  lines.on('line', (line) => {
+    if (line.startsWith('progress ')) onProgress(Number(line.slice('progress '.length)));
+    else if (line.startsWith('result ')) result = JSON.parse(line.slice('result '.length)) as LoadResult;
+    else console.log(line);
+  });
+  const [code] = (await once(child, 'close')) as [number | null];
+  if (code !== 0 || !result) {
+    throw new Error(
+      `the load process ended with ${code}${result ? '' : ' without a result'}:\n${errorOutput}`,
+    );
+  }
+  return result;
 }

@@ -100,7 +100,7 @@ export function markdown(report: BenchReport): string {
     '',
     `Loading: ${report.load.listings.toLocaleString('en')} listings of ${report.load.providers} providers, ` +
       `harvested from their provider nodes over HTTP by the gateway's harvester, ${report.load.concurrency} ` +
-      `endpoints at a time, with the gateway's write hooks, in ${fixed(report.load.seconds, 1)} s: ` +
+      `endpoints at a time, with the gateway's write hooks${loadProcess(report.load)}, in ${fixed(report.load.seconds, 1)} s: ` +
       `**${fixed(report.load.listingsPerSecond)} listings/s** ` +
       `(target ≥ ${TARGETS.loadPerSecond}: ${mark(report.load.listingsPerSecond >= TARGETS.loadPerSecond)}); ` +
       `then \`vacuum analyze\` in ${fixed(report.load.analyzeSeconds, 1)} s.`,
@@ -185,4 +185,12 @@ export function writeReport(report: BenchReport, databaseKind: string): string {
   writeFileSync(`${base.pathname}.json`, JSON.stringify(report, null, 2) + '\n');
   writeFileSync(`${base.pathname}.md`, markdown(report));
   return `${base.pathname}.md`;
+}
+
+/** How the load's process ran, when it was started as the gateway starts (loadCatalogueAsGateway). */
+function loadProcess(load: LoadResult): string {
+  if (!load.process) return '';
+  const settings = [...load.process.nodeFlags.map((flag) => `\`${flag}\``)];
+  if (load.process.heapGrowing) settings.push(load.process.heapGrowing);
+  return `, in a process started as the gateway starts (${settings.length > 0 ? settings.join(', ') : "Node.js's defaults"})`;
 }

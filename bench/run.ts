@@ -10,14 +10,13 @@ import { configFromEnv } from '../gateway/config.ts';
 import { createDatabase } from '../gateway/database/create-database.ts';
 import { migrateToLatest } from '../gateway/database/migrate.ts';
 import { createSchema } from '../gateway/graphql/schema.ts';
-import { createWriteModules } from '../gateway/write-modules.ts';
 import { wasmCompilerFlags } from '../gateway/heap-tuning.ts';
 import type { IdentityProvider } from '../services/identity-provider/identity-provider.ts';
 import { createBenchDatabase } from './bench-database.ts';
 import { captureStatements } from './capture.ts';
 import { combine, driveLoad, type LoadStats } from './drive-load.ts';
 import { driveChains } from './drive-sequence.ts';
-import { loadCatalogue } from './load-catalogue.ts';
+import { loadCatalogueAsGateway } from './load-catalogue.ts';
 import { gatewayVariables, settingsFromEnvironment, startLine } from './gateway-settings.ts';
 import { freePort, postgresCpuSeconds, startServerProcess, type ServerProcess } from './processes.ts';
 import {
@@ -253,32 +252,37 @@ async function main(): Promise<void> {
   try {
     scratchFiles.push(signingKeyFile);
     writeSigningKey(signingKeyFile);
-    // 1. Load, through the providers' write path.
+    // 1. Load, through the providers' write path, in a process started as the gateway starts
+    //    (load-catalogue.ts, loadCatalogueAsGateway), with the gateway's own write hooks and the
+    //    measured gateways' certificate key (see capture.ts).
+    const prepared = await createDatabase(database.options);
+    try {
+      await migrateToLatest(prepared.db);
+      await syncReferenceData(prepared.db);
+    } finally {
+      await prepared.close();
+    }
+    log(
+      `loading ${options.listings} listings of ${options.providers} providers, ${options.loadConcurrency} at a time …`,
+    );
+    const loadResult = await loadCatalogueAsGateway(
+      database.env,
+      {
+        listings: options.listings,
+        providers: options.providers,
+        concurrency: options.loadConcurrency,
+        signingKeyFile,
+        progressEvery: 10_000,
+      },
+      (done) => log(`  ${done} listings`),
+    );
+    log(
+      `loaded in ${loadResult.seconds.toFixed(1)} s: ${loadResult.listingsPerSecond.toFixed(0)} listings/s`,
+    );
     const handle = await createDatabase(database.options);
-    let loadResult;
     let scenarioList: Scenario[];
     let capture;
     try {
-      await migrateToLatest(handle.db);
-      await syncReferenceData(handle.db);
-      log(
-        `loading ${options.listings} listings of ${options.providers} providers, ${options.loadConcurrency} at a time …`,
-      );
-      // The gateway's own write hooks, with the measured gateways' certificate key (see capture.ts).
-      const { hooks } = await createWriteModules(
-        handle.db,
-        configFromEnv({ CERTIFICATE_SIGNING_KEY_FILE: signingKeyFile, DEMO_DATA: 'false' }),
-      );
-      loadResult = await loadCatalogue(handle.db, options.listings, options.providers, {
-        hooks,
-        concurrency: options.loadConcurrency,
-        progress: (done) => {
-          if (done % 10_000 === 0) log(`  ${done} listings`);
-        },
-      });
-      log(
-        `loaded in ${loadResult.seconds.toFixed(1)} s: ${loadResult.listingsPerSecond.toFixed(0)} listings/s`,
-      );
       const ids = (await handle.db.selectFrom('service').select('id').orderBy('id').execute()).map(
         (r) => r.id,
       );
