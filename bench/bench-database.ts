@@ -5,7 +5,9 @@ import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import type { DatabaseOptions } from '../gateway/database/create-database.ts';
+import { syncReferenceData } from '../gateway/catalog/sync-reference-data.ts';
+import { createDatabase, type DatabaseOptions } from '../gateway/database/create-database.ts';
+import { migrateToLatest } from '../gateway/database/migrate.ts';
 
 export interface BenchDatabase {
   kind: 'postgres' | 'pglite';
@@ -74,4 +76,18 @@ export async function createBenchDatabase(adminUrl: string | undefined): Promise
       for (const dir of [dataDir, ...copies]) rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Migrates the benchmark's database and loads the reference data, then closes it again, so that
+ * another process (the load's, see loadCatalogueAsGateway) can open an embedded data directory.
+ */
+export async function prepareBenchDatabase(options: DatabaseOptions): Promise<void> {
+  const handle = await createDatabase(options);
+  try {
+    await migrateToLatest(handle.db);
+    await syncReferenceData(handle.db);
+  } finally {
+    await handle.close();
+  }
 }

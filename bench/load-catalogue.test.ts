@@ -3,15 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentHash } from '../catalog-schema/canonical-json.ts';
-import { syncReferenceData } from '../gateway/catalog/sync-reference-data.ts';
 import { configFromEnv } from '../gateway/config.ts';
 import { createDatabase } from '../gateway/database/create-database.ts';
-import { migrateToLatest } from '../gateway/database/migrate.ts';
 import { semiSpaceFlags, wasmCompilerFlags } from '../gateway/heap-tuning.ts';
 import { createWriteModules } from '../gateway/write-modules.ts';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/test-database.ts';
 import { benchListings, benchProviders } from './catalogue-data.ts';
-import { createBenchDatabase } from './bench-database.ts';
+import { createBenchDatabase, prepareBenchDatabase } from './bench-database.ts';
 import { loadCatalogue, loadCatalogueAsGateway } from './load-catalogue.ts';
 import { writeSigningKey } from './sign-in.ts';
 
@@ -120,13 +118,7 @@ describe('loadCatalogueAsGateway', () => {
     const bench = await createBenchDatabase(process.env.DATABASE_URL);
     const scratch = mkdtempSync(join(tmpdir(), 'vc-load-as-gateway-'));
     try {
-      const prepared = await createDatabase(bench.options);
-      try {
-        await migrateToLatest(prepared.db);
-        await syncReferenceData(prepared.db);
-      } finally {
-        await prepared.close();
-      }
+      await prepareBenchDatabase(bench.options);
       const signingKeyFile = join(scratch, 'key.pem');
       writeSigningKey(signingKeyFile);
       const progress: number[] = [];

@@ -5,14 +5,12 @@ import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { syncReferenceData } from '../gateway/catalog/sync-reference-data.ts';
 import { configFromEnv } from '../gateway/config.ts';
 import { createDatabase } from '../gateway/database/create-database.ts';
-import { migrateToLatest } from '../gateway/database/migrate.ts';
 import { createSchema } from '../gateway/graphql/schema.ts';
 import { wasmCompilerFlags } from '../gateway/heap-tuning.ts';
 import type { IdentityProvider } from '../services/identity-provider/identity-provider.ts';
-import { createBenchDatabase } from './bench-database.ts';
+import { createBenchDatabase, prepareBenchDatabase } from './bench-database.ts';
 import { captureStatements } from './capture.ts';
 import { combine, driveLoad, type LoadStats } from './drive-load.ts';
 import { driveChains } from './drive-sequence.ts';
@@ -255,13 +253,7 @@ async function main(): Promise<void> {
     // 1. Load, through the providers' write path, in a process started as the gateway starts
     //    (load-catalogue.ts, loadCatalogueAsGateway), with the gateway's own write hooks and the
     //    measured gateways' certificate key (see capture.ts).
-    const prepared = await createDatabase(database.options);
-    try {
-      await migrateToLatest(prepared.db);
-      await syncReferenceData(prepared.db);
-    } finally {
-      await prepared.close();
-    }
+    await prepareBenchDatabase(database.options);
     log(
       `loading ${options.listings} listings of ${options.providers} providers, ${options.loadConcurrency} at a time …`,
     );
