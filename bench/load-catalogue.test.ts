@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentHash } from '../catalog-schema/canonical-json.ts';
 import { configFromEnv } from '../gateway/config.ts';
 import { createDatabase } from '../gateway/database/create-database.ts';
-import { semiSpaceFlags, wasmCompilerFlags } from '../gateway/heap-tuning.ts';
+import { startFlags } from '../gateway/heap-tuning.ts';
 import { createWriteModules } from '../gateway/write-modules.ts';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/test-database.ts';
 import { benchListings, benchProviders } from './catalogue-data.ts';
@@ -132,7 +132,7 @@ describe('loadCatalogueAsGateway', () => {
       // The flags and heap growing factor the gateway's configuration asks for on this database.
       const config = configFromEnv(bench.env);
       expect(result.process).toEqual({
-        nodeFlags: [...semiSpaceFlags(config.heapSemiSpaceMb), ...wasmCompilerFlags(config.wasmLiftoff)],
+        nodeFlags: startFlags(config),
         heapGrowing: config.heapGrowingPercent > 0 ? expect.stringContaining('heap growing factor') : null,
       });
       if (bench.kind === 'pglite') {

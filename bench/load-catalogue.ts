@@ -26,7 +26,7 @@ import type { Database } from '../gateway/database/database.ts';
 import { harvestConfigFromEnv } from '../gateway/harvest/harvest-config.ts';
 import { createHarvester } from '../gateway/harvest/harvester.ts';
 import { registerEndpoint } from '../gateway/harvest/store/harvest-endpoints.ts';
-import { semiSpaceFlags, wasmCompilerFlags } from '../gateway/heap-tuning.ts';
+import { startFlags } from '../gateway/heap-tuning.ts';
 import type { HarvestRunRow } from '../gateway/harvest/store/harvest-tables.ts';
 import { benchListings, benchProviders } from './catalogue-data.ts';
 import { startProviderNodes, writeProviderFolders, type RunningProviderNodes } from './provider-nodes.ts';
@@ -276,8 +276,7 @@ export async function loadCatalogueAsGateway(
   onProgress: (done: number) => void,
 ): Promise<LoadResult> {
   const env = { ...process.env, ...databaseEnv, NODE_ENV: 'production' };
-  const config = configFromEnv(env);
-  const flags = [...semiSpaceFlags(config.heapSemiSpaceMb), ...wasmCompilerFlags(config.wasmLiftoff)];
+  const flags = startFlags(configFromEnv(env));
   const child = spawn(
     process.execPath,
     [

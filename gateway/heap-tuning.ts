@@ -79,6 +79,14 @@ export function wasmCompilerFlags(liftoff: boolean): string[] {
   return liftoff ? [] : ['--no-liftoff'];
 }
 
+/**
+ * Every Node.js start flag the gateway's configuration asks for (HEAP_SEMI_SPACE_MB, WASM_LIFTOFF):
+ * what scripts/start-gateway.sh starts the gateway with (node-flags.ts), and the benchmark its load.
+ */
+export function startFlags(config: { heapSemiSpaceMb: number; wasmLiftoff: boolean }): string[] {
+  return [...semiSpaceFlags(config.heapSemiSpaceMb), ...wasmCompilerFlags(config.wasmLiftoff)];
+}
+
 /** What the start-up log says about WASM_LIFTOFF=false: in effect, or that the flag was not passed. */
 export function describeWasmCompiler(
   liftoff: boolean,

@@ -2,13 +2,10 @@
 // one line (empty when none): scripts/start-gateway.sh starts the gateway with them. A configuration
 // error ends it with the gateway's own message and exit code 1, before the gateway starts.
 import { configFromEnv } from './config.ts';
-import { semiSpaceFlags, wasmCompilerFlags } from './heap-tuning.ts';
+import { startFlags } from './heap-tuning.ts';
 
 try {
-  const config = configFromEnv();
-  console.log(
-    [...semiSpaceFlags(config.heapSemiSpaceMb), ...wasmCompilerFlags(config.wasmLiftoff)].join(' '),
-  );
+  console.log(startFlags(configFromEnv()).join(' '));
 } catch (error) {
   console.error((error as Error).message);
   process.exit(1);
