@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../gateway/database/database.ts';
+import { readRows } from '../gateway/database/statement-counter.ts';
 import { UserError } from '../gateway/errors.ts';
 import type { CertificateRow, CheckRow } from './schema.ts';
 
@@ -16,13 +17,13 @@ export async function certificatesOfServices(
   serviceIds: readonly string[],
 ): Promise<CertificateRow[]> {
   if (serviceIds.length === 0) return [];
-  // One array parameter: the same statement text for any number of services, and little to compile
-  // on a path every service detail takes (see bench/README.md).
-  const { rows } = await sql<CertificateRow>`
-    select * from certification_certificate where service_id = any(${[...serviceIds]}::text[])
-    order by issued_at desc, id desc`.execute(db);
-  return rows;
+  // One array parameter: the same statement text for any number of services; run by readRows, on a
+  // path every service detail takes (see bench/README.md).
+  return readRows<CertificateRow>(db, CERTIFICATES_OF_SERVICES, [[...serviceIds]]);
 }
+
+const CERTIFICATES_OF_SERVICES =
+  'select * from certification_certificate where service_id = any($1::text[]) order by issued_at desc, id desc';
 
 /** The certificates with these ids (ids that cannot be certificate ids find nothing), in one statement. */
 export async function certificatesById(

@@ -1,5 +1,6 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from '../database/database.ts';
+import { readRows } from '../database/statement-counter.ts';
 import type { NewOrganisation, OrganisationRow } from '../database/schema.ts';
 
 /** Inserts an organisation, or updates its name, Land and Regionalschlüssel when it exists. */
@@ -27,11 +28,11 @@ export async function organisationsById(
   ids: readonly string[],
 ): Promise<OrganisationRow[]> {
   if (ids.length === 0) return [];
-  // One array parameter: the same statement text for any number of ids, and little to compile.
-  const { rows } = await sql<OrganisationRow>`
-    select * from organisation where id = any(${[...ids]}::text[])`.execute(db);
-  return rows;
+  // One array parameter: the same statement text for any number of ids; run by readRows, a hot read.
+  return readRows<OrganisationRow>(db, ORGANISATIONS_BY_ID, [[...ids]]);
 }
+
+const ORGANISATIONS_BY_ID = 'select * from organisation where id = any($1::text[])';
 
 /** All providers, by name. */
 export async function listProviders(db: Kysely<Database>): Promise<OrganisationRow[]> {

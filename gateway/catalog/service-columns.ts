@@ -43,9 +43,14 @@ export function serviceColumnsSql(alias: string): RawBuilder<unknown> {
   // than the query's own round trip does to parse on the gateway's side.
   let list = columnLists.get(alias);
   if (!list) {
-    if (!/^[a-z_][a-z0-9_]*$/.test(alias)) throw new Error(`not a table alias: ${alias}`);
-    list = sql.raw(SERVICE_COLUMNS.map((column) => `"${alias}"."${column}"`).join(', '));
+    list = sql.raw(serviceColumnsText(alias));
     columnLists.set(alias, list);
   }
   return list;
+}
+
+/** The same select list as text, for a statement written out in full (statement-counter.ts, readRows). */
+export function serviceColumnsText(alias: string): string {
+  if (!/^[a-z_][a-z0-9_]*$/.test(alias)) throw new Error(`not a table alias: ${alias}`);
+  return SERVICE_COLUMNS.map((column) => `"${alias}"."${column}"`).join(', ');
 }

@@ -10,7 +10,7 @@ import { LeanRowsClient, type LeanRowsClientConfig } from './pg-rows.ts';
 import { PGliteDialect } from './pglite-dialect.ts';
 import { PGliteWire } from './pglite-wire.ts';
 import { SESSION_PLAN_CACHE_MODE, TransactionPlanModeDialect } from './transaction-plans.ts';
-import { logStatement } from './statement-counter.ts';
+import { allowDirectReads, logStatement } from './statement-counter.ts';
 
 export type DatabaseOptions =
   | {
@@ -96,6 +96,15 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
         ? new TransactionPlanModeDialect({ pool })
         : new PostgresDialect({ pool });
     const db = new Kysely<Database>({ dialect, log: logStatement });
+    // The loaders' reads (statement-counter.ts, readRows) go straight to a pooled connection.
+    allowDirectReads(db, async (text, values) => {
+      const client = await pool.connect();
+      try {
+        return (await client.query(text, values as unknown[])).rows;
+      } finally {
+        client.release();
+      }
+    });
     return {
       db,
       dialect: 'postgres',
@@ -119,7 +128,10 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
     throw error;
   }
   const wire = new PGliteWire(client);
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(wire), log: logStatement });
+  const dialect = new PGliteDialect(wire);
+  const db = new Kysely<Database>({ dialect, log: logStatement });
+  // The loaders' reads (statement-counter.ts, readRows) take their turn of the one session directly.
+  allowDirectReads(db, (text, values) => dialect.read(text, values));
   return {
     db,
     dialect: 'pglite',

@@ -24,6 +24,7 @@ import {
  */
 export class PGliteDialect implements Dialect {
   readonly #client: PGliteWire;
+  #driver: PGliteDriver | undefined;
 
   /** Statements run through `wire` (pglite-wire.ts), which hands out PGlite's answers faster. */
   constructor(wire: PGliteWire) {
@@ -35,7 +36,18 @@ export class PGliteDialect implements Dialect {
   }
 
   createDriver(): Driver {
-    return new PGliteDriver(this.#client);
+    this.#driver = new PGliteDriver(this.#client);
+    return this.#driver;
+  }
+
+  /**
+   * Runs one statement in the session's next turn, as kysely runs a statement outside a transaction,
+   * but without kysely's executor (statement-counter.ts, readRows): its rows. Only once a Kysely
+   * instance has been made with this dialect.
+   */
+  read(text: string, values: readonly unknown[]): Promise<unknown[]> {
+    if (!this.#driver) throw new Error('PGliteDialect.read before a Kysely instance was made with it');
+    return this.#driver.read(text, values);
   }
 
   createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
@@ -48,11 +60,13 @@ export class PGliteDialect implements Dialect {
 }
 
 class PGliteDriver implements Driver {
+  readonly #client: PGliteWire;
   readonly #connection: PGliteConnection;
   #queue: Promise<void> = Promise.resolve();
   #release: (() => void) | undefined;
 
   constructor(client: PGliteWire) {
+    this.#client = client;
     this.#connection = new PGliteConnection(client);
   }
 
@@ -88,6 +102,16 @@ class PGliteDriver implements Driver {
 
   async destroy(): Promise<void> {
     await this.#queue;
+  }
+
+  /** One statement in the session's next turn (PGliteDialect.read). */
+  async read(text: string, values: readonly unknown[]): Promise<unknown[]> {
+    await this.acquireConnection();
+    try {
+      return (await this.#client.query(text, values)).rows;
+    } finally {
+      await this.releaseConnection();
+    }
   }
 }
 

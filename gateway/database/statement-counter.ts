@@ -1,14 +1,17 @@
-import type {
-  Kysely,
-  KyselyPlugin,
-  LogEvent,
-  PluginTransformQueryArgs,
-  PluginTransformResultArgs,
-  QueryResult,
-  RootOperationNode,
-  UnknownRow,
+import {
+  sql,
+  type Kysely,
+  type KyselyPlugin,
+  type LogEvent,
+  type PluginTransformQueryArgs,
+  type PluginTransformResultArgs,
+  type QueryExecutorProvider,
+  type RawBuilder,
+  type QueryResult,
+  type RootOperationNode,
+  type UnknownRow,
 } from 'kysely';
-import { addTablesNamed } from './tables-named.ts';
+import { addTablesNamed, addTablesNamedInText } from './tables-named.ts';
 
 /** How many SQL statements one request sent so far, and, when asked for, which tables they named. */
 export interface StatementCount {
@@ -45,7 +48,73 @@ class StatementCountingPlugin implements KyselyPlugin {
  * therefore use `context.db`, not a database handle it kept from elsewhere.
  */
 export function countingDatabase<DB>(db: Kysely<DB>, count: StatementCount): Kysely<DB> {
-  return db.withPlugin(new StatementCountingPlugin(count));
+  const view = db.withPlugin(new StatementCountingPlugin(count));
+  countingViews.set(view, { count, base: db });
+  return view;
+}
+
+/** Each counting view's count and the handle it views, for `readRows`. */
+const countingViews = new WeakMap<object, { count: StatementCount; base: object }>();
+
+/** Runs one read statement on a database's driver: its rows. */
+export type DirectRead = (text: string, values: readonly unknown[]) => Promise<unknown[]>;
+
+const directReads = new WeakMap<object, DirectRead>();
+
+/**
+ * Lets `readRows` run statements on `db` and on its counting views through `read`, straight on the
+ * driver instead of through kysely's executor. `read` must run a statement as kysely runs one outside
+ * a transaction: on a free connection of a PostgreSQL pool, or in the next turn of embedded
+ * PostgreSQL's one session (PGliteDialect.read), never inside another caller's transaction.
+ */
+export function allowDirectReads<DB>(db: Kysely<DB>, read: DirectRead): void {
+  directReads.set(db, read);
+}
+
+/**
+ * Runs the read statement `text` (a fixed text of the code's own, parameters `$1` to `$n` in order)
+ * with `values` on `db` and returns its rows, counted, noted and observed as any statement sent
+ * through `db` is. On a request's counting view of a handle that `allowDirectReads` allowed, the
+ * statement goes straight to the driver: kysely's executor (connection provider, the request's
+ * plugin, log hook, result transformation, a promise each) and building the statement cost about a
+ * sixth of the gateway's CPU time per service detail (bench/README.md, "Where the time goes"). Made
+ * for the loaders' reads, which every request makes. Anywhere else (a transaction, which is no
+ * counting view), the statement goes through kysely as `sql` would send it.
+ */
+export async function readRows<R>(
+  db: QueryExecutorProvider,
+  text: string,
+  values: readonly unknown[],
+): Promise<R[]> {
+  const view = countingViews.get(db);
+  const direct = view && directReads.get(view.base);
+  if (!direct) return (await rawStatement<R>(text, values).execute(db)).rows;
+  view.count.statements++;
+  const tables = view.count.tables;
+  if (tables) addTablesNamedInText(text, tables.among, tables.named);
+  const statement: SentStatement = { sql: text, parameters: values };
+  for (const observer of observers) observer(statement);
+  try {
+    return (await direct(text, values)) as R[];
+  } catch (error) {
+    logFailure(statement, error);
+    throw error;
+  }
+}
+
+/** `text` as kysely's `sql` template would have built it, with `values` for `$1` to `$n`. */
+function rawStatement<R>(text: string, values: readonly unknown[]): RawBuilder<R> {
+  const placeholders = Array.from(text.matchAll(/\$(\d+)/g), (m) => Number(m[1]));
+  if (placeholders.length !== values.length || placeholders.some((n, i) => n !== i + 1)) {
+    throw new Error(
+      `readRows: the statement's parameters must be $1 to $${values.length}, in order, once each`,
+    );
+  }
+  const fragments = text.split(/\$\d+/);
+  return sql<R>(
+    Object.assign(fragments, { raw: [...fragments] }) as unknown as TemplateStringsArray,
+    ...values,
+  );
 }
 
 const COUNT = Symbol('sql statement count');
@@ -93,7 +162,9 @@ export function observeStatements(observer: (statement: SentStatement) => void):
 /** kysely's log hook: hands each executed statement to the observers; logs failures on request. */
 export function logStatement(event: LogEvent): void {
   for (const observer of observers) observer(event.query);
-  if (event.level === 'error' && process.env.LOG_SQL_ERRORS === 'true') {
-    console.error('sql error', event.query.sql, event.error);
-  }
+  if (event.level === 'error') logFailure(event.query, event.error);
+}
+
+function logFailure(statement: SentStatement, error: unknown): void {
+  if (process.env.LOG_SQL_ERRORS === 'true') console.error('sql error', statement.sql, error);
 }

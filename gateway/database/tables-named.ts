@@ -14,6 +14,11 @@ export function addTablesNamed(node: OperationNode, tables: ReadonlySet<string>,
   visit(node, tables, into);
 }
 
+/** As `addTablesNamed`, for a statement's whole SQL text (its parameters are not part of it). */
+export function addTablesNamedInText(text: string, tables: ReadonlySet<string>, into: Set<string>): void {
+  visit(text, tables, into);
+}
+
 // The words of each SQL text seen: the texts are the code's own (fragments, identifiers), few and
 // repeated with every request, so each is split once. Bounded all the same.
 const wordsOf = new Map<string, readonly string[]>();

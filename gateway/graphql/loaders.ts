@@ -6,7 +6,8 @@ import type { CertificateRow } from '../../certification/schema.ts';
 import type { Database } from '../database/database.ts';
 import type { OrganisationRow, ServiceRow } from '../database/schema.ts';
 import { organisationsById } from '../catalog/organisations.ts';
-import { serviceColumnsSql } from '../catalog/service-columns.ts';
+import { serviceColumnsSql, serviceColumnsText } from '../catalog/service-columns.ts';
+import { readRows } from '../database/statement-counter.ts';
 
 /** Per-request batching: each loader turns the lookups of one request into one statement. */
 export interface Loaders {
@@ -22,6 +23,9 @@ export interface Loaders {
   criteriaCatalogue: DataLoader<'all', CriteriaCatalogue>;
 }
 
+/** The loaders' hot reads, fixed texts run by readRows (statement-counter.ts). */
+const SERVICES_BY_ID = `select ${serviceColumnsText('s')} from service s where s.id = any($1::text[])`;
+
 export function createLoaders(db: Kysely<Database>): Loaders {
   return {
     organisation: new DataLoader(async (ids) => {
@@ -30,8 +34,7 @@ export function createLoaders(db: Kysely<Database>): Loaders {
       return ids.map((id) => byId.get(id) ?? null);
     }),
     service: new DataLoader(async (ids) => {
-      const { rows } = await sql<ServiceRow>`
-        select ${serviceColumnsSql('s')} from service s where s.id = any(${[...ids]}::text[])`.execute(db);
+      const rows = await readRows<ServiceRow>(db, SERVICES_BY_ID, [[...ids]]);
       const byId = new Map(rows.map((r) => [r.id, r]));
       return ids.map((id) => byId.get(id) ?? null);
     }),
