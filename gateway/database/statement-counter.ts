@@ -76,8 +76,8 @@ export function allowDirectReads<DB>(db: Kysely<DB>, read: DirectRead): void {
  * with `values` on `db` and returns its rows, counted, noted and observed as any statement sent
  * through `db` is. On a request's counting view of a handle that `allowDirectReads` allowed, the
  * statement goes straight to the driver: kysely's executor (connection provider, the request's
- * plugin, log hook, result transformation, a promise each) and building the statement cost about a
- * sixth of the gateway's CPU time per service detail (bench/README.md, "Where the time goes"). Made
+ * plugin, log hook, result transformation, a promise each) and building the statement took 7 to 13 %
+ * of the gateway's CPU time per service detail (bench/README.md, "Where the time goes"). Made
  * for the loaders' reads, which every request makes. Anywhere else (a transaction, which is no
  * counting view), the statement goes through kysely as `sql` would send it.
  */
