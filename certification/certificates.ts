@@ -32,8 +32,10 @@ export async function certificatesById(
 ): Promise<CertificateRow[]> {
   const valid = ids.filter(isUuid);
   if (valid.length === 0) return [];
-  return db.selectFrom('certification_certificate').selectAll().where('id', 'in', valid).execute();
+  return readRows<CertificateRow>(db, CERTIFICATES_BY_ID, [valid]);
 }
+
+const CERTIFICATES_BY_ID = 'select * from certification_certificate where id = any($1::uuid[])';
 
 export const MAX_EXPIRY_WINDOW_DAYS = 730;
 

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../gateway/database/database.ts';
+import { readRows } from '../gateway/database/statement-counter.ts';
 import type { CriterionRow, ProfileRow } from './schema.ts';
 
 /** The stored criteria (newest version of each, or every version), by id then newest version first. */
@@ -76,15 +77,17 @@ export interface CriteriaCatalogue {
   profile(id: string, version: number): ProfileRow | undefined;
 }
 
+const CRITERIA_CATALOGUE = `select
+  (select coalesce(jsonb_agg(to_jsonb(c) order by c.id, c.version desc), '[]'::jsonb)
+    from certification_criterion c) as criteria,
+  (select coalesce(jsonb_agg(to_jsonb(p) order by p.id, p.version desc), '[]'::jsonb)
+    from certification_profile p) as profiles`;
+
 /** Reads every criterion and profile version in one statement. */
 export async function loadCriteriaCatalogue(db: Kysely<Database>): Promise<CriteriaCatalogue> {
-  const { rows } = await sql<{ criteria: CriterionRow[]; profiles: ProfileRow[] }>`
-    select
-      (select coalesce(jsonb_agg(to_jsonb(c) order by c.id, c.version desc), '[]'::jsonb)
-        from certification_criterion c) as criteria,
-      (select coalesce(jsonb_agg(to_jsonb(p) order by p.id, p.version desc), '[]'::jsonb)
-        from certification_profile p) as profiles`.execute(db);
-  const row = rows[0]!;
+  const row = (
+    await readRows<{ criteria: CriterionRow[]; profiles: ProfileRow[] }>(db, CRITERIA_CATALOGUE, [])
+  )[0]!;
   const criteria = row.criteria.map((c) => ({ ...c, created_at: new Date(c.created_at) }));
   const profiles = row.profiles.map((p) => ({ ...p, created_at: new Date(p.created_at) }));
   const criterionByKey = new Map(criteria.map((c) => [`${c.id}@${c.version}`, c]));

@@ -1,12 +1,12 @@
 import DataLoader from 'dataloader';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { certificatesById, certificatesOfServices } from '../../certification/certificates.ts';
 import { loadCriteriaCatalogue, type CriteriaCatalogue } from '../../certification/criteria.ts';
 import type { CertificateRow } from '../../certification/schema.ts';
 import type { Database } from '../database/database.ts';
 import type { OrganisationRow, ServiceRow } from '../database/schema.ts';
 import { organisationsById } from '../catalog/organisations.ts';
-import { serviceColumnsSql, serviceColumnsText } from '../catalog/service-columns.ts';
+import { serviceColumnsText } from '../catalog/service-columns.ts';
 import { readRows } from '../database/statement-counter.ts';
 
 /** Per-request batching: each loader turns the lookups of one request into one statement. */
@@ -23,8 +23,22 @@ export interface Loaders {
   criteriaCatalogue: DataLoader<'all', CriteriaCatalogue>;
 }
 
-/** The loaders' hot reads, fixed texts run by readRows (statement-counter.ts). */
+// The loaders' reads: fixed texts with array parameters, run by readRows (statement-counter.ts), which
+// sends them past kysely's executor on the request's view (every request reads through loaders).
 const SERVICES_BY_ID = `select ${serviceColumnsText('s')} from service s where s.id = any($1::text[])`;
+
+const ACTIVE_SERVICE_COUNTS = `select provider_id, count(*)::int as count from service
+  where status = 'ACTIVE' and provider_id = any($1::text[]) group by provider_id`;
+
+const ACTIVE_SERVICES_BY_OZG_ID = `select o.id as ozg_key, s.*
+  from unnest($1::text[]) as o(id)
+  cross join lateral (
+    select ${serviceColumnsText('s')} from service s
+    where s.status = 'ACTIVE' and s.ozg_ids @> array[o.id]
+    order by s.title_sort, s.title, s.id
+    limit $2
+  ) s
+  order by o.id, s.title_sort, s.title, s.id`;
 
 export function createLoaders(db: Kysely<Database>): Loaders {
   return {
@@ -39,13 +53,9 @@ export function createLoaders(db: Kysely<Database>): Loaders {
       return ids.map((id) => byId.get(id) ?? null);
     }),
     activeServiceCount: new DataLoader(async (providerIds) => {
-      const rows = await db
-        .selectFrom('service')
-        .select(['provider_id', sql<number>`count(*)::int`.as('count')])
-        .where('status', '=', 'ACTIVE')
-        .where('provider_id', 'in', [...providerIds])
-        .groupBy('provider_id')
-        .execute();
+      const rows = await readRows<{ provider_id: string; count: number }>(db, ACTIVE_SERVICE_COUNTS, [
+        [...providerIds],
+      ]);
       const byId = new Map(rows.map((r) => [r.provider_id, r.count]));
       return providerIds.map((id) => byId.get(id) ?? 0);
     }),
@@ -55,16 +65,10 @@ export function createLoaders(db: Kysely<Database>): Loaders {
       async (keys) => {
         const ozgIds = [...new Set(keys.map((k) => k.ozgId))];
         const limit = Math.max(...keys.map((k) => k.first));
-        const { rows } = await sql<ServiceRow & { ozg_key: string }>`
-          select o.id as ozg_key, s.*
-          from unnest(${ozgIds}::text[]) as o(id)
-          cross join lateral (
-            select ${serviceColumnsSql('s')} from service s
-            where s.status = 'ACTIVE' and s.ozg_ids @> array[o.id]
-            order by s.title_sort, s.title, s.id
-            limit ${limit}
-          ) s
-          order by o.id, s.title_sort, s.title, s.id`.execute(db);
+        const rows = await readRows<ServiceRow & { ozg_key: string }>(db, ACTIVE_SERVICES_BY_OZG_ID, [
+          ozgIds,
+          limit,
+        ]);
         const byOzgId = new Map<string, ServiceRow[]>();
         for (const { ozg_key, ...row } of rows) {
           const list = byOzgId.get(ozg_key) ?? [];
