@@ -17,22 +17,16 @@ type Query = (text: string, parameters: unknown[]) => Promise<{ rows: unknown[] 
 let query: Query;
 let close: () => Promise<void>;
 if (process.env.DATABASE_URL) {
-  const { postgresPool } = await import('../gateway/database/create-database.ts');
+  const { postgresPool, pooledRead } = await import('../gateway/database/create-database.ts');
   // The gateway's pool, of its default size (DATABASE_POOL_SIZE, 10), and so its clients
   // (pg-rows.ts): the same driver as the gateway's, so that the ratio measures what the gateway adds,
   // not how it decodes rows or whether it prepares statements.
   const pool = postgresPool({ url: process.env.DATABASE_URL });
-  // As kysely sends the gateway's statements: `query(text, values)` on a client checked out of the
-  // pool. (`pool.query` passes a callback, which LeanRowsClient hands to pg's own code: neither its
-  // row decoding nor its prepared statements would be measured.)
-  query = async (text, parameters) => {
-    const client = await pool.connect();
-    try {
-      return await client.query(text, parameters);
-    } finally {
-      client.release();
-    }
-  };
+  // As the gateway's loaders send their statements (and kysely the others): `query(text, values)` on
+  // a client checked out of the pool. (`pool.query` passes a callback, which LeanRowsClient hands to
+  // pg's own code: neither its row decoding nor its prepared statements would be measured.)
+  const read = pooledRead(pool);
+  query = async (text, parameters) => ({ rows: await read(text, parameters) });
   close = () => pool.end();
 } else {
   const { PGlite } = await import('@electric-sql/pglite');

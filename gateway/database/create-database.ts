@@ -10,7 +10,7 @@ import { LeanRowsClient, type LeanRowsClientConfig } from './pg-rows.ts';
 import { PGliteDialect } from './pglite-dialect.ts';
 import { PGliteWire } from './pglite-wire.ts';
 import { SESSION_PLAN_CACHE_MODE, TransactionPlanModeDialect } from './transaction-plans.ts';
-import { allowDirectReads, logStatement } from './statement-counter.ts';
+import { allowDirectReads, logStatement, type DirectRead } from './statement-counter.ts';
 
 export type DatabaseOptions =
   | {
@@ -86,6 +86,21 @@ export function postgresPool(options: Omit<Extract<DatabaseOptions, { kind: 'pos
   return pool;
 }
 
+/**
+ * One statement on a connection checked out of `pool` for it, as kysely runs a statement outside a
+ * transaction: its rows. The loaders' reads (readRows) and the benchmark's baseline (a) run this way.
+ */
+export function pooledRead(pool: pg.Pool): DirectRead {
+  return async (text, values) => {
+    const client = await pool.connect();
+    try {
+      return (await client.query(text, values as unknown[])).rows;
+    } finally {
+      client.release();
+    }
+  };
+}
+
 /** Opens the catalogue's database: PostgreSQL through a `pg` pool, or embedded PostgreSQL (PGlite). */
 export async function createDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   if (options.kind === 'postgres') {
@@ -97,14 +112,7 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
         : new PostgresDialect({ pool });
     const db = new Kysely<Database>({ dialect, log: logStatement });
     // The loaders' reads (statement-counter.ts, readRows) go straight to a pooled connection.
-    allowDirectReads(db, async (text, values) => {
-      const client = await pool.connect();
-      try {
-        return (await client.query(text, values as unknown[])).rows;
-      } finally {
-        client.release();
-      }
-    });
+    allowDirectReads(db, pooledRead(pool));
     return {
       db,
       dialect: 'postgres',

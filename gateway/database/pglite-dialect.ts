@@ -60,13 +60,11 @@ export class PGliteDialect implements Dialect {
 }
 
 class PGliteDriver implements Driver {
-  readonly #client: PGliteWire;
   readonly #connection: PGliteConnection;
   #queue: Promise<void> = Promise.resolve();
   #release: (() => void) | undefined;
 
   constructor(client: PGliteWire) {
-    this.#client = client;
     this.#connection = new PGliteConnection(client);
   }
 
@@ -108,7 +106,7 @@ class PGliteDriver implements Driver {
   async read(text: string, values: readonly unknown[]): Promise<unknown[]> {
     await this.acquireConnection();
     try {
-      return (await this.#client.query(text, values)).rows;
+      return await this.#connection.rows(text, values);
     } finally {
       await this.releaseConnection();
     }
@@ -120,6 +118,11 @@ class PGliteConnection implements DatabaseConnection {
 
   constructor(client: PGliteWire) {
     this.#client = client;
+  }
+
+  /** A statement's rows, without kysely's result shape (PGliteDriver.read). */
+  async rows(text: string, values: readonly unknown[]): Promise<unknown[]> {
+    return (await this.#client.query(text, values)).rows;
   }
 
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {

@@ -93,7 +93,7 @@ export async function readRows<R>(
   const tables = view.count.tables;
   if (tables) addTablesNamedInText(text, tables.among, tables.named);
   const statement: SentStatement = { sql: text, parameters: values };
-  for (const observer of observers) observer(statement);
+  notifyObservers(statement);
   try {
     return (await direct(text, values)) as R[];
   } catch (error) {
@@ -161,8 +161,12 @@ export function observeStatements(observer: (statement: SentStatement) => void):
 
 /** kysely's log hook: hands each executed statement to the observers; logs failures on request. */
 export function logStatement(event: LogEvent): void {
-  for (const observer of observers) observer(event.query);
+  notifyObservers(event.query);
   if (event.level === 'error') logFailure(event.query, event.error);
+}
+
+function notifyObservers(statement: SentStatement): void {
+  for (const observer of observers) observer(statement);
 }
 
 function logFailure(statement: SentStatement, error: unknown): void {
